@@ -1,0 +1,176 @@
+// Base64, RFC 4648 §4 (standard alphabet), canonical: no line breaks, "="
+// padding only after the last quantum (§3.1, §3.2).
+//
+// The SIMD encoder follows Muła and Lemire ("Faster Base64 Encoding and Decoding
+// using AVX2 Instructions", 2018) on 128-bit lanes: 12 input bytes -> 16 sextets
+// per step (swizzle + shift/mask in place of mulhi/mullo), then sextet -> ASCII by
+// adding an offset looked up with a swizzle.
+import { ringReserve, ringReservedLength, ringCommitChecked } from "./ring";
+
+// RFC 4648 §4, Table 1
+const ALPHABET: usize = memory.data<u8>([
+  0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x4b, 0x4c, 0x4d, 0x4e, 0x4f, 0x50,
+  0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66,
+  0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76,
+  0x77, 0x78, 0x79, 0x7a, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2b, 0x2f,
+]);
+
+// Reshuffle: bytes [b1 b0 b2 b1] per 3-byte group, as 16-bit lanes
+const SHUFFLE: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
+const MASK_0: usize = memory.data<u8>([63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0], 16);
+const MASK_1: usize = memory.data<u8>([0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0], 16);
+const MASK_2: usize = memory.data<u8>([0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0], 16);
+const MASK_3: usize = memory.data<u8>([0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63], 16);
+const SPLAT_51: usize = memory.data<u8>([51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51], 16);
+const SPLAT_26: usize = memory.data<u8>([26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26], 16);
+const SPLAT_13: usize = memory.data<u8>([13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13], 16);
+// Offset by class: 0 for 26..51 ('a'-26), 1..10 for 52..61 ('0'-52), 11: 62 ('+'),
+// 12: 63 ('/'), 13 for 0..25 ('A')
+const OFFSETS: usize = memory.data<u8>([71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0], 16);
+
+const CARRY: usize = memory.data(4, 4);
+let carryLen: u32 = 0;
+
+export function simdBuild(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+@inline
+function sextet(v: u32): u32 {
+  return <u32>load<u8>(ALPHABET + (v & 63));
+}
+
+/** Encodes full 3-byte groups (len % 3 == 0), no padding. */
+function encodeGroupsScalar(src: usize, len: u32, dst: usize): void {
+  let end = src + len;
+  while (src < end) {
+    let w = (<u32>load<u8>(src) << 16) | (<u32>load<u8>(src, 1) << 8) | <u32>load<u8>(src, 2);
+    store<u32>(dst, sextet(w >> 18) | (sextet(w >> 12) << 8) | (sextet(w >> 6) << 16) | (sextet(w) << 24));
+    src += 3;
+    dst += 4;
+  }
+}
+
+/** Encodes the last 1 or 2 bytes as one padded quantum (RFC 4648 §4 cases 2, 3). */
+function encodeFinal(src: usize, rem: u32, dst: usize): u32 {
+  if (rem == 0) return 0;
+  let w = <u32>load<u8>(src) << 16;
+  if (rem == 2) w |= <u32>load<u8>(src, 1) << 8;
+  store<u8>(dst, <u8>sextet(w >> 18));
+  store<u8>(dst, <u8>sextet(w >> 12), 1);
+  store<u8>(dst, rem == 2 ? <u8>sextet(w >> 6) : 0x3d, 2);
+  store<u8>(dst, 0x3d, 3);
+  return 4;
+}
+
+/**
+ * SIMD part of the encoder: consumes a multiple of 12 bytes (reading 16 bytes at
+ * a time, so it stops while 16 bytes remain readable) and returns the count.
+ */
+function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
+  let i: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (len < 16) return 0;
+    let shuffle = v128.load(SHUFFLE);
+    let m0 = v128.load(MASK_0);
+    let m1 = v128.load(MASK_1);
+    let m2 = v128.load(MASK_2);
+    let m3 = v128.load(MASK_3);
+    let c51 = v128.load(SPLAT_51);
+    let c26 = v128.load(SPLAT_26);
+    let c13 = v128.load(SPLAT_13);
+    let offsets = v128.load(OFFSETS);
+    let last = len - 16;
+    let o: usize = dst;
+    while (i <= last) {
+      let x = i8x16.swizzle(v128.load(src + i), shuffle);
+      // mulhi(x & 0x0fc0fc00, 0x04000040): low lane >> 10, high lane >> 6
+      // mullo(x & 0x003f03f0, 0x01000010): low lane << 4, high lane << 8
+      let idx = v128.or(
+        v128.or(v128.and(i16x8.shr_u(x, 10), m0), v128.and(i16x8.shl(x, 4), m1)),
+        v128.or(v128.and(i16x8.shr_u(x, 6), m2), v128.and(i16x8.shl(x, 8), m3))
+      );
+      let cls = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_s(idx, c26), c13));
+      v128.store(o, i8x16.add(idx, i8x16.swizzle(offsets, cls)));
+      i += 12;
+      o += 16;
+    }
+  }
+  return i;
+}
+
+/** Encodes full groups (len % 3 == 0) with SIMD when available. */
+function encodeGroups(src: usize, len: u32, dst: usize): void {
+  let done = encodeGroupsSimd(src, len, dst);
+  encodeGroupsScalar(src + done, len - done, dst + (done / 3) * 4);
+}
+
+/** One-shot padded encoder, scalar. Returns bytes written, 4 * ceil(len / 3). */
+export function base64EncodeScalar(src: usize, len: u32, dst: usize): u32 {
+  let full = len - len % 3;
+  encodeGroupsScalar(src, full, dst);
+  let out = (full / 3) * 4;
+  return out + encodeFinal(src + full, len - full, dst + out);
+}
+
+/** One-shot padded encoder, SIMD (the scalar path in a build without SIMD). */
+export function base64EncodeSimd(src: usize, len: u32, dst: usize): u32 {
+  let full = len - len % 3;
+  encodeGroups(src, full, dst);
+  let out = (full / 3) * 4;
+  return out + encodeFinal(src + full, len - full, dst + out);
+}
+
+/** Forgets the carried bytes (a new base64 text). */
+export function base64Reset(): void {
+  carryLen = 0;
+}
+
+/**
+ * Encodes into the ring, carrying 0-2 bytes between calls, so any split of the
+ * input gives the same output. Returns the input bytes consumed (carried bytes
+ * count); fewer than len when the ring has no room.
+ */
+export function base64Write(src: usize, len: u32): u32 {
+  let done: u32 = 0;
+  if (carryLen > 0) {
+    if (carryLen + len < 3) {
+      memory.copy(CARRY + carryLen, src, len);
+      carryLen += len;
+      return len;
+    }
+    let p = ringReserve(4, 4);
+    if (p == 0) return 0;
+    let take = 3 - carryLen;
+    memory.copy(CARRY + carryLen, src, take);
+    encodeGroupsScalar(CARRY, 3, p);
+    ringCommitChecked(4, true);
+    carryLen = 0;
+    done = take;
+  }
+  while (len - done >= 3) {
+    let groups = (len - done) / 3;
+    let want: u32 = groups > 0x3fffffff ? 0xfffffffc : groups * 4;
+    let p = ringReserve(4, want);
+    if (p == 0) return done;
+    let n = (ringReservedLength() >> 2) * 3;
+    encodeGroups(src + done, n, p);
+    ringCommitChecked((n / 3) * 4, true);
+    done += n;
+  }
+  let rest = len - done;
+  memory.copy(CARRY, src + done, rest);
+  carryLen = rest;
+  return len;
+}
+
+/** Writes the padded final quantum: 0 or 4 bytes, or -1 if the ring has no room. */
+export function base64Finish(): i32 {
+  if (carryLen == 0) return 0;
+  let p = ringReserve(4, 4);
+  if (p == 0) return -1;
+  encodeFinal(CARRY, carryLen, p);
+  ringCommitChecked(4, true);
+  carryLen = 0;
+  return 4;
+}

@@ -1,0 +1,75 @@
+/**
+ * Validation and quoting of every caller-supplied MIME header value, so that nobody can inject a
+ * header or break a reader: boundary (RFC 2046 §5.1.1), media types (RFC 2045 §5.1), Content-IDs
+ * (RFC 2392, restricted as the wire-format doc §6 asks) and quoted-string parameters (RFC 2045 §5.1,
+ * RFC 822 quoted-string).
+ */
+import { invalidArg } from './errors.js';
+
+/** RFC 2046 §5.1.1 bchars: 1–70 characters, the last one not a space. */
+const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
+
+/** RFC 2045 §5.1 token. */
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+/** RFC 822 quoted-string over printable ASCII. */
+const QUOTED = '"(?:[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\x20-\\x7E])*"';
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
+
+/**
+ * Content-IDs: characters a cid: URL carries without escaping (wire-format doc §6), so that the
+ * href is exactly `cid:` + ID and no reader has to guess about `%40` versus `@`.
+ */
+const CONTENT_ID = /^[A-Za-z0-9\-._~!$'*+=:/]+(?:@[A-Za-z0-9\-._~!$'*+=:/]+)?$/;
+
+/** Printable ASCII, no quote or backslash: safe inside a quoted-string once escaped. */
+const PARAMETER_TEXT = /^[\x20-\x7E]*$/;
+
+export function checkBoundary(boundary: string): string {
+  if (typeof boundary !== 'string' || !BOUNDARY.test(boundary)) {
+    throw invalidArg(
+      `boundary ${JSON.stringify(boundary)} is not 1–70 characters of RFC 2046 bchars (0-9 A-Z a-z '()+_,-./:=? and space, not ending in a space)`,
+    );
+  }
+  return boundary;
+}
+
+export function checkMediaType(value: string, what: string): string {
+  if (typeof value !== 'string' || value.length > 1024 || !MEDIA_TYPE.test(value)) {
+    throw invalidArg(`${what} ${JSON.stringify(value)} is not a valid media type (RFC 2045 §5.1)`);
+  }
+  return value;
+}
+
+export function checkContentId(value: string, what: string): string {
+  if (typeof value !== 'string' || value.length > 256 || !CONTENT_ID.test(value)) {
+    throw invalidArg(
+      `${what} ${JSON.stringify(value)} must be 1–256 characters from A-Z a-z 0-9 - . _ ~ ! $ ' * + = : / with at most one @`,
+    );
+  }
+  return value;
+}
+
+export function checkParameterText(value: string, what: string): string {
+  if (typeof value !== 'string' || value.length > 1024 || !PARAMETER_TEXT.test(value)) {
+    throw invalidArg(`${what} ${JSON.stringify(value)} must be printable ASCII (no CR, LF or control characters)`);
+  }
+  return value;
+}
+
+/** An RFC 822 quoted-string: `"` and `\` escaped with a backslash. */
+export function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** Random hex from the platform's CSPRNG (Web Crypto, in browsers and Node ≥ 20). */
+export function randomHex(bytes: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  let hex = '';
+  for (const byte of random) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** The default boundary: `uuid:` and a random (version 4) UUID, 122 bits of entropy. */
+export function randomBoundary(): string {
+  return `uuid:${crypto.randomUUID()}`;
+}

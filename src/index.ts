@@ -1,0 +1,8 @@
+export { createXmlWriter } from './create-writer.js';
+export type { XmlWriter } from './xml-writer.js';
+export { XmlWriterError, ErrorCodes, type XmlWriterErrorCode } from './errors.js';
+export type { XmlWriterOptions, TextEncodingOptions, MtomEncodingOptions } from './options.js';
+export type { OutputCallback } from './ring.js';
+export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js';
+export type { BinaryOptions } from './encodings/encoding.js';
+export { engineSupportsSimd } from './wasm.js';

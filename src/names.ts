@@ -1,0 +1,119 @@
+/**
+ * XML names and namespace scopes: NCName checks (Namespaces in XML 1.0 §3, XML 1.0 5th ed. §2.3
+ * NameStartChar / NameChar), and the prefix bindings in force at each open element.
+ */
+import { invalidArg, invalidOperation, quotaExceeded } from './errors.js';
+
+export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
+export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
+const NAME_START =
+  'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +
+  '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
+const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
+
+/** Whether `name` is an NCName: an XML Name without a colon. */
+export function isNCName(name: string): boolean {
+  return NCNAME.test(name);
+}
+
+export function checkNCName(name: string, what: string): void {
+  if (typeof name !== 'string' || !isNCName(name)) {
+    throw invalidArg(`${what} ${JSON.stringify(name)} is not an NCName`);
+  }
+}
+
+/** A prefix: undefined (let the writer choose), '' (the default namespace) or an NCName. */
+export function checkPrefix(prefix: string | undefined, what: string): void {
+  if (prefix === undefined || prefix === '') return;
+  checkNCName(prefix, what);
+}
+
+export function checkNamespaceUri(ns: string): void {
+  if (typeof ns !== 'string') throw invalidArg('a namespace URI must be a string');
+}
+
+/** One declaration made on an element: prefix ('' for the default namespace) → URI. */
+interface Binding {
+  prefix: string;
+  ns: string;
+}
+
+/**
+ * The namespace bindings in scope, as a stack of declarations with a mark per open element.
+ * Lookups walk from the innermost declaration outwards (Namespaces in XML 1.0 §6.1).
+ */
+export class NamespaceScope {
+  private readonly bindings: Binding[] = [
+    { prefix: 'xml', ns: XML_NS },
+    { prefix: '', ns: '' },
+  ];
+  private readonly marks: number[] = [];
+  private generated = 0;
+
+  constructor(private readonly maxNamespaces: number) {}
+
+  /** Opens the scope of a new element. */
+  push(): void {
+    this.marks.push(this.bindings.length);
+  }
+
+  /** Closes the innermost element's scope. */
+  pop(): void {
+    this.bindings.length = this.marks.pop() ?? 2;
+  }
+
+  /** The URI bound to a prefix, or undefined. */
+  lookupNamespace(prefix: string): string | undefined {
+    for (let i = this.bindings.length - 1; i >= 0; i--) {
+      if (this.bindings[i].prefix === prefix) return this.bindings[i].ns;
+    }
+    return undefined;
+  }
+
+  /** An in-scope prefix bound to `ns` and not shadowed; non-default unless `allowDefault`. */
+  lookupPrefix(ns: string, allowDefault: boolean): string | undefined {
+    for (let i = this.bindings.length - 1; i >= 0; i--) {
+      const { prefix } = this.bindings[i];
+      if (this.bindings[i].ns !== ns || (!allowDefault && prefix === '')) continue;
+      if (this.lookupNamespace(prefix) === ns) return prefix;
+    }
+    return undefined;
+  }
+
+  /** Whether the innermost element already declares `prefix`. */
+  declaredHere(prefix: string): string | undefined {
+    const start = this.marks[this.marks.length - 1] ?? 0;
+    for (let i = start; i < this.bindings.length; i++) {
+      if (this.bindings[i].prefix === prefix) return this.bindings[i].ns;
+    }
+    return undefined;
+  }
+
+  /** Records a declaration on the innermost element (WS_XML_WRITER_PROPERTY_MAX_NAMESPACES). */
+  declare(prefix: string, ns: string): void {
+    const declaredHere = this.marks.length ? this.bindings.length - this.marks[this.marks.length - 1] : 0;
+    if (declaredHere >= this.maxNamespaces) {
+      throw quotaExceeded(`more than maxNamespaces (${this.maxNamespaces}) declarations on one element`);
+    }
+    this.bindings.push({ prefix, ns });
+  }
+
+  /** A fresh prefix that is not bound in scope. */
+  generatePrefix(): string {
+    for (;;) {
+      const prefix = `ns${this.generated++}`;
+      if (this.lookupNamespace(prefix) === undefined) return prefix;
+    }
+  }
+}
+
+/** Rules for binding a prefix (Namespaces in XML 1.0 §3, "Namespace constraint: Reserved Prefixes"). */
+export function checkBinding(prefix: string, ns: string): void {
+  if (prefix === 'xmlns') throw invalidArg('the prefix xmlns cannot be declared');
+  if (ns === XMLNS_NS) throw invalidArg(`${XMLNS_NS} cannot be bound to a prefix`);
+  if (prefix === 'xml' && ns !== XML_NS) throw invalidArg(`the prefix xml is bound only to ${XML_NS}`);
+  if (prefix !== 'xml' && ns === XML_NS) throw invalidArg(`${XML_NS} is bound only to the prefix xml`);
+  if (prefix !== '' && ns === '') throw invalidOperation(`the prefix ${prefix} cannot be bound to the empty namespace`);
+}

@@ -1,0 +1,160 @@
+/**
+ * The host's side of the ring: reservations, commits, and handing committed spans to the output
+ * callback (WS_WRITE_CALLBACK) — or collecting copies of them when the writer buffers the whole
+ * message (WS_XML_WRITER_BUFFER_OUTPUT).
+ *
+ * Views lent to the output callback stay valid until it returns or its promise settles; the ring
+ * releases (and so reuses) that memory only after.
+ *
+ * Operations that may need room take `mayWait`. Synchronous API calls pass false: when the ring
+ * is full they deliver through a synchronous callback and go on, but an asynchronous callback
+ * cannot be awaited there, which is WS_E_QUOTA_EXCEEDED. Producers (pushBytes, pullBytes) pass
+ * true and get a promise back only when they actually had to wait.
+ */
+import { quotaExceeded } from './errors.js';
+import type { Core } from './wasm.js';
+
+/** WS_WRITE_CALLBACK: receives views into the ring, valid until it returns or its promise settles. */
+export type OutputCallback = (buffers: readonly Uint8Array[]) => void | PromiseLike<void>;
+
+/** A core operation moving `length` staged scratch bytes from `offset`; returns bytes consumed. */
+export type MoveFromScratch = (offset: number, length: number) => number;
+
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+
+const ringFullWhileAsync = () =>
+  quotaExceeded(
+    'the ring filled during a synchronous write while the output callback was busy; ' +
+      'await flush() more often, write large binary content with pushBytes, or raise ringSize',
+  );
+
+const ringTooSmall = () => quotaExceeded('the write does not fit in an empty ring; raise ringSize');
+
+export class RingChannel {
+  /** Copies of drained bytes, when there is no output callback. */
+  private readonly collected: Uint8Array[] = [];
+  private collectedBytes = 0;
+  private delivered = 0;
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    readonly core: Core,
+    private readonly output: OutputCallback | undefined,
+  ) {}
+
+  /** Whether bytes go to an output callback (WS_XML_WRITER_STREAM_OUTPUT) rather than a buffer. */
+  get hasOutput(): boolean {
+    return this.output !== undefined;
+  }
+
+  /** Bytes handed to the output callback (or collected) so far. */
+  get bytesDelivered(): number {
+    return this.delivered;
+  }
+
+  /**
+   * Hands every committed byte to the output. Returns a promise only if the callback returned
+   * one; the spans are released when it settles.
+   */
+  private deliver(): Promise<void> | undefined {
+    const spans = this.core.spans();
+    if (spans.length === 0) return undefined;
+    let length = 0;
+    for (const span of spans) length += span.length;
+    const done = () => {
+      this.core.release(length);
+      this.delivered += length;
+      this.inFlight = null;
+    };
+    if (!this.output) {
+      for (const span of spans) this.collected.push(span.slice());
+      this.collectedBytes += length;
+    } else {
+      const result = this.output(spans);
+      if (isThenable(result)) {
+        this.inFlight = Promise.resolve(result).then(done);
+        return this.inFlight;
+      }
+    }
+    done();
+    return undefined;
+  }
+
+  /** Delivers what is committed; a promise if an earlier or this delivery is still in flight. */
+  private makeRoom(): Promise<void> | undefined {
+    return this.inFlight ?? this.deliver();
+  }
+
+  /** Delivers every committed byte and waits for the output to be done with it. */
+  async drain(): Promise<void> {
+    if (this.inFlight) await this.inFlight;
+    await this.deliver();
+  }
+
+  /** A contiguous ring window of [min, max] bytes, making room as needed. */
+  reserve(min: number, max: number, mayWait: boolean): Uint8Array | Promise<Uint8Array> {
+    for (;;) {
+      const window = this.core.reserve(min, max);
+      if (window) return window;
+      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
+      const wait = this.makeRoom();
+      if (wait) {
+        if (!mayWait) throw ringFullWhileAsync();
+        return wait.then(() => this.reserve(min, max, true));
+      }
+    }
+  }
+
+  /** Runs a core move over staged scratch bytes until all are consumed, making room as needed. */
+  move(op: MoveFromScratch, offset: number, length: number, mayWait: boolean): Promise<void> | undefined {
+    while (length > 0) {
+      const consumed = op(offset, length);
+      offset += consumed;
+      length -= consumed;
+      if (length === 0 || consumed > 0) continue;
+      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
+      const wait = this.makeRoom();
+      if (wait) {
+        if (!mayWait) throw ringFullWhileAsync();
+        return wait.then(() => this.move(op, offset, length, true));
+      }
+    }
+    return undefined;
+  }
+
+  /** Runs a fixed-size core write (MIME framing, base64 padding) once there is room for it. */
+  retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined {
+    while (!write()) {
+      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
+      const wait = this.makeRoom();
+      if (wait) {
+        if (!mayWait) throw ringFullWhileAsync();
+        return wait.then(() => this.retry(write, true));
+      }
+    }
+    return undefined;
+  }
+
+  /** The whole message, when there is no output callback: collected copies plus the ring. */
+  takeMessage(): Uint8Array {
+    const spans = this.core.spans();
+    let length = 0;
+    for (const span of spans) length += span.length;
+    const message = new Uint8Array(this.collectedBytes + length);
+    let at = 0;
+    for (const chunk of this.collected) {
+      message.set(chunk, at);
+      at += chunk.length;
+    }
+    for (const span of spans) {
+      message.set(span, at);
+      at += span.length;
+    }
+    this.core.release(length);
+    this.delivered += length;
+    this.collected.length = 0;
+    this.collectedBytes = 0;
+    return message;
+  }
+}

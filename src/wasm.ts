@@ -1,0 +1,245 @@
+/**
+ * The one door to WebAssembly: compiles the inlined core once, instantiates it per writer over a
+ * fixed-size memory, and exposes its operations as pointer-free methods and views. No other host
+ * file knows a pointer.
+ *
+ * Memory is imported with initial == maximum pages, so it never grows and a Uint8Array view into
+ * it never detaches: that is what makes lending ring windows to callbacks safe.
+ */
+import { instantiate } from '@assemblyscript/loader';
+import { SCALAR_CORE_BASE64, SIMD_CORE_BASE64 } from './generated/wasm-binaries.js';
+
+/** The core's exports (assembly/index.ts). Pointers are byte offsets into linear memory. */
+type CoreExports = {
+  init(scratchCapacity: number, ringCapacity: number): number;
+  scratchPtr(): number;
+  ringReserve(min: number, max: number): number;
+  ringReservedLength(): number;
+  ringCommit(n: number): number;
+  ringWrite(src: number, len: number): number;
+  ringSpans(): number;
+  spanTable(): number;
+  ringRelease(n: number): number;
+  ringUsed(): number;
+  ringContiguousFree(): number;
+  bytesCommitted(): number;
+  status(): number;
+  base64Reset(): void;
+  base64Write(src: number, len: number): number;
+  base64Finish(): number;
+  simdBuild(): number;
+  scanEnable(on: number): void;
+  scanFoundOffset(): number;
+  xmlFindInvalid(src: number, len: number): number;
+  escapeWrite(src: number, len: number, attribute: number): number;
+  mimeSetBoundary(ptr: number, len: number): number;
+  mimeWritePartHeader(
+    first: number,
+    idPtr: number,
+    idLen: number,
+    typePtr: number,
+    typeLen: number,
+    encPtr: number,
+    encLen: number,
+  ): number;
+  mimeWriteClose(): number;
+};
+
+/** Room kept below the scratch area for the core's static data and tables. */
+const STATIC_RESERVE = 64 * 1024;
+const PAGE = 64 * 1024;
+
+/** A minimal module using one v128 instruction: validates only where wasm SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+/** Whether this engine runs wasm SIMD (feature detection, as wasm-feature-detect does). */
+export function engineSupportsSimd(): boolean {
+  try {
+    return WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes the inlined base64 with the platform's atob: no Buffer, no runtime dependency. */
+function decodeInlined(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+
+/** Compiles a build once per process (or page) and caches the promise. */
+function compileCore(simd: boolean): Promise<WebAssembly.Module> {
+  let module = compiled.get(simd);
+  if (!module) {
+    module = WebAssembly.compile(decodeInlined(simd ? SIMD_CORE_BASE64 : SCALAR_CORE_BASE64));
+    compiled.set(simd, module);
+  }
+  return module;
+}
+
+export interface CoreOptions {
+  /** Ring capacity in bytes. */
+  ringSize: number;
+  /** Scratch capacity in bytes (staging for text and binary input on its way into the ring). */
+  scratchSize: number;
+  /** Force the SIMD (`true`) or scalar (`false`) build; default: feature detection. */
+  simd?: boolean;
+}
+
+const textEncoder = new TextEncoder();
+
+/** One instance of the core: a ring, a scratch area, and the operations over them. */
+export class Core {
+  /** Whether this instance runs the SIMD build. */
+  readonly simd: boolean;
+  /** The scratch area: host input is staged here before the core moves it into the ring. */
+  readonly scratch: Uint8Array;
+  private readonly memory: Uint8Array;
+  private readonly spanWords: Uint32Array;
+
+  private constructor(
+    private readonly core: CoreExports,
+    buffer: ArrayBuffer,
+    scratchSize: number,
+  ) {
+    this.simd = core.simdBuild() === 1;
+    this.memory = new Uint8Array(buffer);
+    this.scratch = this.memory.subarray(core.scratchPtr(), core.scratchPtr() + scratchSize);
+    this.spanWords = new Uint32Array(buffer, core.spanTable(), 4);
+  }
+
+  static async create(options: CoreOptions): Promise<Core> {
+    const simd = options.simd ?? engineSupportsSimd();
+    const pages = Math.ceil((STATIC_RESERVE + options.scratchSize + options.ringSize) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const { exports } = await instantiate<CoreExports>(await compileCore(simd), {
+      env: {
+        memory,
+        abort() {
+          throw new Error('mtom-stream core aborted');
+        },
+      },
+    });
+    const status = exports.init(options.scratchSize, options.ringSize);
+    if (status !== 0) throw new RangeError(`mtom-stream core could not lay out its memory (status ${status})`);
+    return new Core(exports, memory.buffer, options.scratchSize);
+  }
+
+  // The ring (assembly/ring.ts).
+
+  /** A contiguous writable window of [min, max] bytes, or null if none is free now. */
+  reserve(min: number, max: number): Uint8Array | null {
+    const ptr = this.core.ringReserve(min, max);
+    return ptr === 0 ? null : this.memory.subarray(ptr, ptr + this.core.ringReservedLength());
+  }
+
+  /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */
+  commit(n: number): void {
+    if (this.core.ringCommit(n) < 0) throw new RangeError(`commit of ${n} bytes exceeds the reservation`);
+  }
+
+  /** The committed, unreleased bytes as one or two views, oldest first. */
+  spans(): Uint8Array[] {
+    const count = this.core.ringSpans();
+    const w = this.spanWords;
+    const views: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) views.push(this.memory.subarray(w[2 * i], w[2 * i] + w[2 * i + 1]));
+    return views;
+  }
+
+  release(n: number): void {
+    this.core.ringRelease(n);
+  }
+
+  get used(): number {
+    return this.core.ringUsed();
+  }
+
+  get contiguousFree(): number {
+    return this.core.ringContiguousFree();
+  }
+
+  /** Every byte ever committed to the ring (exact past 4 GiB). */
+  get bytesCommitted(): number {
+    return this.core.bytesCommitted();
+  }
+
+  /** Where the boundary was found in the current part, or -1. */
+  collisionOffset(): number {
+    return this.core.status() === 1 ? this.core.scanFoundOffset() : -1;
+  }
+
+  setScanning(on: boolean): void {
+    this.core.scanEnable(on ? 1 : 0);
+  }
+
+  // Moving staged scratch bytes into the ring. Each returns how many source bytes it consumed;
+  // fewer than asked means the ring is full and must be drained first.
+
+  copyFromScratch(offset: number, length: number): number {
+    return this.core.ringWrite(this.core.scratchPtr() + offset, length);
+  }
+
+  /** Base64 (RFC 4648 §4) of scratch bytes into the ring, carrying 0–2 bytes between calls. */
+  base64FromScratch(offset: number, length: number): number {
+    return this.core.base64Write(this.core.scratchPtr() + offset, length);
+  }
+
+  /** Writes the final padded quantum; false if the ring has no room for it yet. */
+  base64Finish(): boolean {
+    return this.core.base64Finish() >= 0;
+  }
+
+  base64Reset(): void {
+    this.core.base64Reset();
+  }
+
+  /** Offset of the first byte that is malformed UTF-8 or not an XML 1.0 Char, or -1. */
+  findInvalidInScratch(offset: number, length: number): number {
+    const at = this.core.xmlFindInvalid(this.core.scratchPtr() + offset, length);
+    return at < 0 ? -1 : at;
+  }
+
+  /** XML-escapes scratch bytes into the ring (text or double-quoted attribute value rules). */
+  escapeFromScratch(offset: number, length: number, attribute: boolean): number {
+    return this.core.escapeWrite(this.core.scratchPtr() + offset, length, attribute ? 1 : 0);
+  }
+
+  // MIME framing (assembly/mime.ts).
+
+  setBoundary(boundary: string): void {
+    const { written } = textEncoder.encodeInto(boundary, this.scratch);
+    if (this.core.mimeSetBoundary(this.core.scratchPtr(), written) !== 0) {
+      throw new RangeError('boundary length out of range');
+    }
+  }
+
+  /** Writes a delimiter and part headers; false if the ring has no contiguous room yet. */
+  writePartHeader(first: boolean, contentId: string, contentType: string, transferEncoding: string): boolean {
+    const base = this.core.scratchPtr();
+    const id = textEncoder.encodeInto(contentId, this.scratch);
+    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(id.written));
+    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(id.written + type.written));
+    const written = this.core.mimeWritePartHeader(
+      first ? 1 : 0,
+      base,
+      id.written,
+      base + id.written,
+      type.written,
+      base + id.written + type.written,
+      enc.written,
+    );
+    return written >= 0;
+  }
+
+  /** Writes the close delimiter; false if the ring has no room yet. */
+  writeClose(): boolean {
+    return this.core.mimeWriteClose() >= 0;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Characters and bytes on their way into the ring: markup encoded straight into a ring window,
+ * text and attribute values staged as UTF-8 in scratch, checked (XML 1.0 §2.2 Char) and escaped
+ * by the core, and binary content as canonical base64 (RFC 4648 §4) by the core.
+ */
+import { invalidFormat } from './errors.js';
+import type { RingChannel } from './ring.js';
+
+const encoder = new TextEncoder();
+
+/** Markup up to this many UTF-16 units is encoded straight into one ring window. */
+const DIRECT_MARKUP = 1024;
+
+const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Whether a string is well-formed UTF-16 (no lone surrogates), which TextEncoder would replace. */
+export function isWellFormedString(value: string): boolean {
+  return hasIsWellFormed ? (value as string & { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(value);
+}
+
+/** Index in `bytes` where a chunk ending before `end` should stop so no UTF-8 sequence is split. */
+function utf8ChunkEnd(bytes: Uint8Array, start: number, end: number): number {
+  if (end >= bytes.length) return bytes.length;
+  let cut = end;
+  while (cut > start && (bytes[cut] & 0xc0) === 0x80) cut--;
+  return cut > start ? cut : end;
+}
+
+export class XmlTextOutput {
+  constructor(private readonly channel: RingChannel) {}
+
+  /** Markup that needs no escaping (checked names and fixed syntax), encoded in place. */
+  markup(value: string): void {
+    if (value.length <= DIRECT_MARKUP) {
+      const max = value.length * 3;
+      const window = this.channel.reserve(max, max, false) as Uint8Array;
+      this.channel.core.commit(encoder.encodeInto(value, window).written);
+      return;
+    }
+    const { core } = this.channel;
+    this.forEachChunk(value, (length) => this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false));
+  }
+
+  /** Character data (writeChars) or a double-quoted attribute value, escaped by the core. */
+  text(value: string, attribute: boolean): void {
+    if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
+    this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
+  }
+
+  /** UTF-8 character data (writeCharsUtf8) or attribute value, checked and escaped by the core. */
+  textUtf8(bytes: Uint8Array, attribute: boolean): void {
+    const { scratch } = this.channel.core;
+    for (let start = 0; start < bytes.length; ) {
+      const end = utf8ChunkEnd(bytes, start, start + scratch.length);
+      scratch.set(bytes.subarray(start, end));
+      this.escapeStaged(end - start, attribute);
+      start = end;
+    }
+  }
+
+  /** Base64 of binary content, streaming: the core carries 0–2 bytes between calls. */
+  base64(bytes: Uint8Array): void {
+    const { core } = this.channel;
+    const move = (o: number, n: number) => core.base64FromScratch(o, n);
+    for (let start = 0; start < bytes.length; start += core.scratch.length) {
+      const chunk = bytes.subarray(start, start + core.scratch.length);
+      core.scratch.set(chunk);
+      this.channel.move(move, 0, chunk.length, false);
+    }
+  }
+
+  /** Ends a base64 value: the padded final quantum. */
+  base64End(): void {
+    const { core } = this.channel;
+    this.channel.retry(() => core.base64Finish(), false);
+  }
+
+  private escapeStaged(length: number, attribute: boolean): void {
+    const { core } = this.channel;
+    const invalid = core.findInvalidInScratch(0, length);
+    if (invalid >= 0) {
+      throw invalidFormat(
+        `byte ${invalid} of the text is malformed UTF-8 or a character XML 1.0 does not allow (§2.2 Char)`,
+      );
+    }
+    this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
+  }
+
+  /** Encodes a string into scratch chunk by chunk (never splitting a surrogate pair). */
+  private forEachChunk(value: string, consume: (length: number) => void): void {
+    const { scratch } = this.channel.core;
+    let rest = value;
+    while (rest.length > 0) {
+      const { read, written } = encoder.encodeInto(rest, scratch);
+      consume(written);
+      rest = rest.slice(read);
+    }
+  }
+}

@@ -1,0 +1,433 @@
+/**
+ * The XML writer (WS_XML_WRITER): elements, attributes, namespaces and content, written
+ * synchronously into the ring. It knows no encoding: binary content goes to the Encoding.
+ */
+import type { BinaryElement, BinaryOptions, Encoding } from './encodings/encoding.js';
+import { XMIME_NAMESPACES, XOP_NS } from './encodings/mtom.js';
+import {
+  XmlWriterError,
+  invalidArg,
+  invalidOperation,
+  operationAborted,
+  quotaExceeded,
+} from './errors.js';
+import { NamespaceScope, XMLNS_NS, XML_NS, checkBinding, checkNCName, checkNamespaceUri, checkPrefix } from './names.js';
+import type { ResolvedOptions } from './options.js';
+import type { RingChannel } from './ring.js';
+import { isThenable } from './ring.js';
+import type { PullBytesCallback, PushBytesCallback, SinkOwner } from './sink.js';
+import type { XmlTextOutput } from './xml-text.js';
+
+/** What an element holds so far: binary content must be its only content (XOP §3). */
+type Content = 'none' | 'mixed' | 'bytes' | 'sealed';
+
+interface OpenElement extends BinaryElement {
+  qname: string;
+  startTagOpen: boolean;
+  content: Content;
+  attributeKeys: Set<string>;
+  /** Prefixes the start tag already uses, with their namespaces. */
+  usedPrefixes: Map<string, string>;
+}
+
+/** Attribute values that need no escaping or checking: printable ASCII without `"`, `&`, `<`, `>`. */
+const PLAIN_VALUE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
+const WHITESPACE = /^[ \t\r\n]*$/;
+
+export class XmlWriter {
+  private readonly scope: NamespaceScope;
+  private readonly stack: OpenElement[] = [];
+  private rootWritten = false;
+  private ended = false;
+  private busy = false;
+  private fault: unknown = undefined;
+  private faulted = false;
+  private readonly encoding: Encoding;
+
+  constructor(
+    private readonly channel: RingChannel,
+    private readonly text: XmlTextOutput,
+    private readonly options: ResolvedOptions,
+    createEncoding: (owner: SinkOwner) => Encoding,
+  ) {
+    this.scope = new NamespaceScope(options.maxNamespaces);
+    this.encoding = createEncoding({ check: () => this.checkNotFaulted(), fail: (error) => this.fail(error) });
+  }
+
+  /** Writes what precedes the root element: MIME framing, the XML declaration. */
+  begin(): void {
+    this.encoding.begin();
+    if (this.options.writeDeclaration) this.text.markup('<?xml version="1.0" encoding="utf-8"?>');
+  }
+
+  /** The value for an HTTP Content-Type header (with MTOM, the multipart/related header). */
+  get contentType(): string {
+    return this.encoding.contentType;
+  }
+
+  /** WS_XML_WRITER_PROPERTY_BYTES_WRITTEN: bytes the writer has produced so far. */
+  get bytesWritten(): number {
+    return this.channel.core.bytesCommitted;
+  }
+
+  /** Bytes handed to the output callback so far. */
+  get bytesFlushed(): number {
+    return this.channel.bytesDelivered;
+  }
+
+  /** Whether the core runs its wasm SIMD build. */
+  get simd(): boolean {
+    return this.channel.core.simd;
+  }
+
+  /** Whether a failure has faulted the writer: every later call throws WS_E_OBJECT_FAULTED. */
+  get isFaulted(): boolean {
+    return this.faulted;
+  }
+
+  /** Open elements. */
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  /** WsWriteStartElement. `prefix` undefined lets the writer choose one (an in-scope one if any). */
+  writeStartElement(prefix: string | undefined | null, localName: string, ns: string): void {
+    this.run(() => {
+      const p = prefix ?? undefined;
+      checkPrefix(p, 'prefix');
+      checkNCName(localName, 'localName');
+      checkNamespaceUri(ns);
+      if (ns === XOP_NS && localName === 'Include') {
+        throw invalidOperation('xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller');
+      }
+      const parent = this.top();
+      if (parent) this.startContent(parent, 'mixed');
+      else if (this.rootWritten) throw invalidOperation('a document has exactly one root element');
+      if (this.stack.length >= this.options.maxDepth) {
+        throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
+      }
+      this.scope.push();
+      const element: OpenElement = {
+        qname: localName,
+        startTagOpen: true,
+        content: 'none',
+        attributeKeys: new Set(),
+        usedPrefixes: new Map(),
+        xmimeContentType: undefined,
+      };
+      this.stack.push(element);
+      this.rootWritten = true;
+      const [chosen, declare] = this.elementPrefix(p, ns);
+      element.qname = chosen ? `${chosen}:${localName}` : localName;
+      element.usedPrefixes.set(chosen, ns);
+      this.text.markup(`<${element.qname}`);
+      if (declare) this.declare(chosen, ns);
+    });
+  }
+
+  /** WsWriteAttribute + WsWriteValue for a string value. Only while the start tag is open. */
+  writeAttribute(prefix: string | undefined | null, localName: string, ns: string, value: string): void {
+    this.run(() => {
+      const element = this.openStartTag('writeAttribute');
+      const p = prefix ?? undefined;
+      checkPrefix(p, 'prefix');
+      checkNCName(localName, 'localName');
+      checkNamespaceUri(ns);
+      if (typeof value !== 'string') throw invalidArg('an attribute value must be a string');
+      if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
+        throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
+      }
+      if (element.attributeKeys.size >= this.options.maxAttributes) {
+        throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
+      }
+      const key = `${ns}\u0000${localName}`;
+      if (element.attributeKeys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
+      const [chosen, declare] = this.attributePrefix(element, p, ns);
+      element.attributeKeys.add(key);
+      if (chosen) element.usedPrefixes.set(chosen, ns);
+      if (declare) this.declare(chosen, ns);
+      if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
+      this.writeQuotedValue(` ${chosen ? `${chosen}:` : ''}${localName}="`, value);
+    });
+  }
+
+  /** WsWriteXmlnsAttribute: declares `prefix` ('' or undefined: the default namespace) on the open start tag. */
+  writeXmlnsAttribute(prefix: string | undefined | null, ns: string): void {
+    this.run(() => {
+      const element = this.openStartTag('writeXmlnsAttribute');
+      const p = prefix ?? '';
+      checkPrefix(p, 'prefix');
+      checkNamespaceUri(ns);
+      checkBinding(p, ns);
+      const here = this.scope.declaredHere(p);
+      if (here === ns) return;
+      if (here !== undefined) throw invalidOperation(`the prefix "${p}" is already declared on this element`);
+      const used = element.usedPrefixes.get(p);
+      if (used !== undefined && used !== ns) {
+        throw invalidOperation(`the prefix "${p}" is already used on this element for ${used}`);
+      }
+      this.declare(p, ns);
+    });
+  }
+
+  /** WsWriteChars: character data, escaped. Outside the root element only whitespace is allowed. */
+  writeChars(chars: string): void {
+    this.run(() => {
+      if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
+      this.startCharacters(WHITESPACE.test(chars));
+      this.text.text(chars, false);
+    });
+  }
+
+  /** WsWriteCharsUtf8: UTF-8 character data, checked and escaped. */
+  writeCharsUtf8(bytes: Uint8Array): void {
+    this.run(() => {
+      if (!(bytes instanceof Uint8Array)) throw invalidArg('writeCharsUtf8 takes a Uint8Array');
+      this.startCharacters(bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d));
+      this.text.textUtf8(bytes, false);
+    });
+  }
+
+  /** WsWriteBytes: binary content of the current element (base64 inline, or an MTOM part). */
+  writeBytes(bytes: Uint8Array): void {
+    this.run(() => {
+      if (!(bytes instanceof Uint8Array)) throw invalidArg('writeBytes takes a Uint8Array');
+      const element = this.contentElement('writeBytes');
+      this.startContent(element, 'bytes');
+      this.encoding.writeBytes(bytes, element);
+    });
+  }
+
+  /**
+   * WsPushBytes: the callback writes the element's binary content through a sink. With the text
+   * encoding it runs at once (a promise is returned if it returns one); with MTOM the
+   * xop:Include is written now and the callback runs when its part is emitted.
+   */
+  pushBytes(callback: PushBytesCallback, options: BinaryOptions = {}): void | Promise<void> {
+    return this.runMaybeAsync(() => {
+      if (typeof callback !== 'function') throw invalidArg('pushBytes takes a callback');
+      const element = this.contentElement('pushBytes');
+      this.startContent(element, 'sealed');
+      return this.encoding.pushBytes(callback, { ...options }, element);
+    });
+  }
+
+  /** WsPullBytes: the writer lends views for the callback to fill; it returns the count, 0 at the end. */
+  pullBytes(callback: PullBytesCallback, options: BinaryOptions = {}): void | Promise<void> {
+    return this.runMaybeAsync(() => {
+      if (typeof callback !== 'function') throw invalidArg('pullBytes takes a callback');
+      const element = this.contentElement('pullBytes');
+      this.startContent(element, 'sealed');
+      return this.encoding.pullBytes(callback, { ...options }, element);
+    });
+  }
+
+  /** WsWriteEndElement: `/>` if the start tag is still open, else the end tag. */
+  writeEndElement(): void {
+    this.run(() => this.endElement());
+  }
+
+  /**
+   * WsFlushWriter: hands buffered bytes to the output if at least `minSize` are buffered. With
+   * MTOM and the root element closed, deferred parts are emitted too.
+   */
+  async flush(minSize = 0): Promise<void> {
+    await this.runAsync(async () => {
+      if (this.stack.length === 0 && this.rootWritten) await this.encoding.emitParts();
+      if (this.channel.core.used >= minSize) await this.channel.drain();
+    });
+  }
+
+  /**
+   * Ends the document: closes the elements still open (as XmlWriter.Close does in .NET), emits
+   * MTOM parts and the close delimiter, and delivers everything. Without an output callback it
+   * resolves with the whole message.
+   */
+  async end(): Promise<Uint8Array | undefined> {
+    return this.runAsync(async () => {
+      if (!this.rootWritten) throw invalidOperation('end() before the root element: a document needs one');
+      while (this.stack.length > 0) this.endElement();
+      await this.encoding.finish();
+      this.ended = true;
+      if (!this.channel.hasOutput) return this.channel.takeMessage();
+      await this.channel.drain();
+      return undefined;
+    });
+  }
+
+  /** Stops the writer: it is faulted with WS_E_OPERATION_ABORTED and writes no close delimiter. */
+  abort(reason?: unknown): void {
+    this.fail(operationAborted('the writer was aborted', reason));
+  }
+
+  // State.
+
+  private checkNotFaulted(): void {
+    if (this.faulted) {
+      const cause = this.fault;
+      const why = cause instanceof Error ? `: ${cause.message}` : '';
+      throw new XmlWriterError('WS_E_OBJECT_FAULTED', `the writer is faulted by an earlier failure${why}`, { cause });
+    }
+  }
+
+  private checkUsable(): void {
+    this.checkNotFaulted();
+    if (this.busy) throw invalidOperation('a call was made before the previous asynchronous call settled');
+    if (this.ended) throw invalidOperation('the writer has ended');
+  }
+
+  /** Faults the writer (once): every later call throws WS_E_OBJECT_FAULTED. */
+  private fail(error: unknown): void {
+    if (this.faulted) return;
+    this.faulted = true;
+    this.fault = error;
+  }
+
+  private run<T>(operation: () => T): T {
+    try {
+      this.checkUsable();
+      const result = operation();
+      this.encoding.checkBoundary();
+      return result;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  private async runAsync<T>(operation: () => Promise<T>): Promise<T> {
+    this.run(() => {});
+    this.busy = true;
+    try {
+      const result = await operation();
+      this.checkNotFaulted();
+      this.encoding.checkBoundary();
+      return result;
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private runMaybeAsync(operation: () => Promise<void> | undefined): void | Promise<void> {
+    const wait = this.run(operation);
+    if (!wait) return undefined;
+    this.busy = true;
+    return wait.then(
+      () => {
+        this.busy = false;
+        this.checkNotFaulted();
+        this.run(() => {});
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.fail(error);
+        throw error;
+      },
+    );
+  }
+
+  // Elements and content.
+
+  private top(): OpenElement | undefined {
+    return this.stack[this.stack.length - 1];
+  }
+
+  private openStartTag(what: string): OpenElement {
+    const element = this.top();
+    if (!element?.startTagOpen) throw invalidOperation(`${what} is allowed only right after writeStartElement`);
+    return element;
+  }
+
+  private contentElement(what: string): OpenElement {
+    const element = this.top();
+    if (!element) throw invalidOperation(`${what} needs an open element`);
+    return element;
+  }
+
+  /** Closes the start tag before content, enforcing that binary content stands alone. */
+  private startContent(element: OpenElement, kind: Exclude<Content, 'none'>): void {
+    const mixing =
+      element.content === 'sealed' ||
+      (element.content === 'bytes' && kind !== 'bytes') ||
+      (kind !== 'mixed' && element.content === 'mixed') ||
+      (kind === 'sealed' && element.content !== 'none');
+    if (mixing) throw invalidOperation('binary content must be the only content of its element (XOP §3)');
+    if (element.startTagOpen) {
+      element.startTagOpen = false;
+      this.text.markup('>');
+    }
+    element.content = kind;
+  }
+
+  private startCharacters(whitespaceOnly: boolean): void {
+    const element = this.top();
+    if (element) this.startContent(element, 'mixed');
+    else if (!whitespaceOnly) throw invalidOperation('character data outside the root element');
+  }
+
+  private endElement(): void {
+    const element = this.top();
+    if (!element) throw invalidOperation('writeEndElement without an open element');
+    if (element.content === 'bytes') this.encoding.endBytes(element);
+    this.text.markup(element.startTagOpen ? '/>' : `</${element.qname}>`);
+    this.stack.pop();
+    this.scope.pop();
+  }
+
+  // Namespaces (Namespaces in XML 1.0 §3, §6).
+
+  /** The prefix for an element and whether it must be declared on it. */
+  private elementPrefix(prefix: string | undefined, ns: string): [string, boolean] {
+    if (prefix === undefined) {
+      if (ns === '') return ['', this.scope.lookupNamespace('') !== ''];
+      const inScope = this.scope.lookupPrefix(ns, true);
+      if (inScope !== undefined) return [inScope, false];
+      return [this.scope.generatePrefix(), true];
+    }
+    if (prefix !== '' && ns === '') throw invalidArg(`the prefix ${prefix} needs a namespace`);
+    checkBinding(prefix, ns);
+    if (prefix === 'xml') return [prefix, false];
+    return [prefix, this.scope.lookupNamespace(prefix) !== ns];
+  }
+
+  /** The prefix for an attribute and whether it must be declared on the open start tag. */
+  private attributePrefix(element: OpenElement, prefix: string | undefined, ns: string): [string, boolean] {
+    if (ns === '') {
+      if (prefix) throw invalidArg(`the prefix ${prefix} needs a namespace`);
+      return ['', false];
+    }
+    if (prefix === '') throw invalidArg('an attribute in a namespace needs a prefix');
+    if (ns === XML_NS) return ['xml', false];
+    if (prefix === undefined) {
+      const inScope = this.scope.lookupPrefix(ns, false);
+      if (inScope !== undefined) return [inScope, false];
+      return [this.scope.generatePrefix(), true];
+    }
+    checkBinding(prefix, ns);
+    if (this.scope.lookupNamespace(prefix) === ns) return [prefix, false];
+    const used = element.usedPrefixes.get(prefix);
+    if ((used !== undefined && used !== ns) || this.scope.declaredHere(prefix) !== undefined) {
+      throw invalidOperation(`the prefix ${prefix} is already bound to another namespace on this element`);
+    }
+    return [prefix, true];
+  }
+
+  private declare(prefix: string, ns: string): void {
+    this.scope.declare(prefix, ns);
+    this.writeQuotedValue(prefix ? ` xmlns:${prefix}="` : ' xmlns="', ns);
+  }
+
+  /** Writes `head`, the escaped value and the closing quote. */
+  private writeQuotedValue(head: string, value: string): void {
+    if (value.length <= 256 && PLAIN_VALUE.test(value)) {
+      this.text.markup(`${head}${value}"`);
+      return;
+    }
+    this.text.markup(head);
+    this.text.text(value, true);
+    this.text.markup('"');
+  }
+}
