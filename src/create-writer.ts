@@ -5,7 +5,7 @@
 import type { Encoding } from './encodings/encoding.js';
 import { MtomEncoding } from './encodings/mtom.js';
 import { TextEncoding } from './encodings/text.js';
-import { invalidArg } from './errors.js';
+import { invalidArg, operationAborted } from './errors.js';
 import { resolveOptions, type XmlWriterOptions } from './options.js';
 import { RingChannel } from './ring.js';
 import type { SinkOwner } from './sink.js';
@@ -15,6 +15,8 @@ import { XmlWriter } from './xml-writer.js';
 
 export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
   const resolved = resolveOptions(options);
+  const { signal } = options;
+  if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
   const encoding = options.encoding ?? { type: 'text' };
   if (encoding.type !== 'text' && encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
   const core = await Core.create({ ringSize: resolved.ringSize, scratchSize: resolved.scratchSize, simd: resolved.simd });
@@ -26,5 +28,6 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
       : new TextEncoding({ ...encoding }, channel, text, owner);
   const writer = new XmlWriter(channel, text, resolved, createEncoding);
   writer.begin();
+  signal?.addEventListener('abort', () => writer.abort(signal.reason), { once: true, signal: writer.signal });
   return writer;
 }

@@ -59,6 +59,8 @@ export interface XmlWriterOptions {
   ringSize?: number;
   /** Force the SIMD (`true`) or scalar (`false`) core. Default: detected. */
   simd?: boolean;
+  /** Aborting it stops the writer with WS_E_OPERATION_ABORTED; no close delimiter is written. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedOptions {

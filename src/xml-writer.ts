@@ -43,6 +43,7 @@ export class XmlWriter {
   private fault: unknown = undefined;
   private faulted = false;
   private readonly encoding: Encoding;
+  private readonly faults = new AbortController();
 
   constructor(
     private readonly channel: RingChannel,
@@ -83,6 +84,14 @@ export class XmlWriter {
   /** Whether a failure has faulted the writer: every later call throws WS_E_OBJECT_FAULTED. */
   get isFaulted(): boolean {
     return this.faulted;
+  }
+
+  /**
+   * Aborts when the writer faults or is aborted, with the failure as its reason: attachment
+   * sources listen to it to release what they hold.
+   */
+  get signal(): AbortSignal {
+    return this.faults.signal;
   }
 
   /** Open elements. */
@@ -281,6 +290,7 @@ export class XmlWriter {
     if (this.faulted) return;
     this.faulted = true;
     this.fault = error;
+    this.faults.abort(error);
   }
 
   private run<T>(operation: () => T): T {

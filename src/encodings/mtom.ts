@@ -208,6 +208,7 @@ export class MtomEncoding implements Encoding {
     const { core } = this.channel;
     this.checkBoundary();
     for (const part of this.parts.splice(0)) {
+      this.owner.check();
       await this.channel.retry(() => core.writePartHeader(false, part.id, part.contentType, 'binary'), true);
       this.currentPart = `part <${part.id}>`;
       await part.produce(this.target);
@@ -217,6 +218,7 @@ export class MtomEncoding implements Encoding {
 
   async finish(): Promise<void> {
     await this.emitParts();
+    this.owner.check();
     await this.channel.retry(() => this.channel.core.writeClose(), true);
   }
 

@@ -1,0 +1,230 @@
+import {
+  indexOfScalar,
+  indexOfSimd,
+  scanEnable,
+  scanFeed,
+  scanFound,
+  scanFoundOffset,
+  scanReset,
+  scanSetPattern,
+} from "../../assembly/scan";
+import { initAt, ringCommit, ringReserve, ringWrite, status } from "../../assembly/ring";
+
+let seed: u32 = 0x6b43a9b5;
+function xorshift(): u32 {
+  seed ^= seed << 13;
+  seed ^= seed >> 17;
+  seed ^= seed << 5;
+  return seed;
+}
+
+function randomBytes(n: i32): Uint8Array {
+  let a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = <u8>xorshift();
+  return a;
+}
+
+/** Bytes drawn from `alphabet` only. */
+function randomFrom(n: i32, alphabet: string): Uint8Array {
+  let a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = <u8>alphabet.charCodeAt(<i32>(xorshift() % <u32>alphabet.length));
+  return a;
+}
+
+function bytesOf(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
+}
+
+function naiveIndexOf(hay: Uint8Array, pat: Uint8Array): i32 {
+  for (let i = 0; i + pat.length <= hay.length; i++) {
+    let j = 0;
+    while (j < pat.length && hay[i + j] == pat[j]) j++;
+    if (j == pat.length) return i;
+  }
+  return -1;
+}
+
+function makePattern(len: i32): Uint8Array {
+  // "uuid:" + hex, cut or repeated to len
+  let p = new Uint8Array(len);
+  let s = "uuid:3f2a9c1e-77b0-4d5e-9a61-0c8d2e4f6b1a";
+  for (let i = 0; i < len; i++) p[i] = <u8>s.charCodeAt(i % s.length);
+  return p;
+}
+
+/** Feeds hay split at the cut points; returns the found offset (-1 if none). */
+function feedSplit(hay: Uint8Array, cuts: i32[]): f64 {
+  scanReset();
+  let prev = 0;
+  for (let c = 0; c <= cuts.length; c++) {
+    let end = c < cuts.length ? cuts[c] : hay.length;
+    scanFeed(hay.dataStart + prev, end - prev);
+    prev = end;
+  }
+  return scanFoundOffset();
+}
+
+const LENGTHS: i32[] = [1, 2, 16, 17, 70];
+
+describe("indexOf", () => {
+  test("the pattern at every offset, both variants", () => {
+    for (let k = 0; k < LENGTHS.length; k++) {
+      let pat = makePattern(LENGTHS[k]);
+      for (let at = 0; at <= 150; at++) {
+        let hay = randomFrom(150 + pat.length + <i32>(xorshift() % 40), "abcdefxyz-0123");
+        memory.copy(hay.dataStart + at, pat.dataStart, pat.length);
+        let want = naiveIndexOf(hay, pat);
+        expect(want).toBeLessThanOrEqual(at);
+        expect(indexOfScalar(hay.dataStart, hay.length, pat.dataStart, pat.length)).toBe(want);
+        expect(indexOfSimd(hay.dataStart, hay.length, pat.dataStart, pat.length)).toBe(want);
+      }
+    }
+  });
+  test("no match, short haystacks, the very end", () => {
+    for (let k = 0; k < LENGTHS.length; k++) {
+      let pat = makePattern(LENGTHS[k]);
+      for (let n = 0; n < 100; n++) {
+        let hay = randomFrom(n, "ABCDEF!");
+        expect(indexOfSimd(hay.dataStart, n, pat.dataStart, pat.length)).toBe(-1);
+        expect(indexOfScalar(hay.dataStart, n, pat.dataStart, pat.length)).toBe(-1);
+        if (n >= pat.length) {
+          memory.copy(hay.dataStart + n - pat.length, pat.dataStart, pat.length);
+          let want = naiveIndexOf(hay, pat);
+          expect(indexOfSimd(hay.dataStart, n, pat.dataStart, pat.length)).toBe(want);
+          expect(indexOfScalar(hay.dataStart, n, pat.dataStart, pat.length)).toBe(want);
+        }
+      }
+    }
+  });
+  test("near misses: first and last byte match, middle differs", () => {
+    let pat = bytesOf("--uuid:abcdef--");
+    let hay = new Uint8Array(1000);
+    for (let i = 0; i + 15 <= 1000; i += 15) {
+      memory.copy(hay.dataStart + i, pat.dataStart, 15);
+      hay[i + 7] = 0x41;
+    }
+    expect(indexOfSimd(hay.dataStart, 1000, pat.dataStart, 15)).toBe(-1);
+    memory.copy(hay.dataStart + 600, pat.dataStart, 15);
+    expect(indexOfSimd(hay.dataStart, 1000, pat.dataStart, 15)).toBe(600);
+    expect(indexOfScalar(hay.dataStart, 1000, pat.dataStart, 15)).toBe(600);
+  });
+});
+
+describe("streaming scan", () => {
+  test("bad pattern lengths are refused", () => {
+    let p = makePattern(71);
+    expect(scanSetPattern(p.dataStart, 0)).toBe(-1);
+    expect(scanSetPattern(p.dataStart, 71)).toBe(-1);
+    expect(scanSetPattern(p.dataStart, 70)).toBe(0);
+  });
+  test("across every seam of a two-chunk feed", () => {
+    for (let k = 0; k < LENGTHS.length; k++) {
+      let pat = makePattern(LENGTHS[k]);
+      expect(scanSetPattern(pat.dataStart, pat.length)).toBe(0);
+      let hay = randomFrom(120 + pat.length, "abcdefxyz-0123");
+      memory.copy(hay.dataStart + 60, pat.dataStart, pat.length);
+      let want = <f64>naiveIndexOf(hay, pat);
+      for (let cut = 0; cut <= hay.length; cut++) {
+        expect(feedSplit(hay, [cut])).toBe(want);
+        expect(scanFound()).toBe(1);
+      }
+    }
+  });
+  test("three chunks with a 1-byte middle", () => {
+    for (let k = 0; k < LENGTHS.length; k++) {
+      let pat = makePattern(LENGTHS[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      let hay = randomFrom(100 + pat.length, "abcdefxyz-0123");
+      memory.copy(hay.dataStart + 50, pat.dataStart, pat.length);
+      let want = <f64>naiveIndexOf(hay, pat);
+      for (let cut = 0; cut < hay.length; cut++) {
+        expect(feedSplit(hay, [cut, cut + 1])).toBe(want);
+      }
+    }
+  });
+  test("byte-at-a-time feeds and self-overlapping patterns", () => {
+    let pat = bytesOf("abababababababac");
+    scanSetPattern(pat.dataStart, pat.length);
+    let hay = bytesOf("abababababababababababababababacab");
+    let want = <f64>naiveIndexOf(hay, pat);
+    expect(want).toBe(16);
+    let cuts: i32[] = [];
+    for (let i = 1; i < hay.length; i++) cuts.push(i);
+    expect(feedSplit(hay, cuts)).toBe(want);
+    let longPat = new Uint8Array(70);
+    for (let i = 0; i < 70; i++) longPat[i] = i == 69 ? 0x63 : (i & 1 ? 0x62 : 0x61);
+    scanSetPattern(longPat.dataStart, 70);
+    let longHay = new Uint8Array(300);
+    for (let i = 0; i < 300; i++) longHay[i] = i & 1 ? 0x62 : 0x61;
+    memory.copy(longHay.dataStart + 201, longPat.dataStart, 70);
+    let w = <f64>naiveIndexOf(longHay, longPat);
+    for (let step = 1; step < 90; step += 7) {
+      let c: i32[] = [];
+      for (let i = step; i < 300; i += step) c.push(i);
+      expect(feedSplit(longHay, c)).toBe(w);
+    }
+  });
+  test("no false positive in random data, 40-byte boundary, random chunks", () => {
+    let pat = makePattern(40);
+    scanSetPattern(pat.dataStart, 40);
+    for (let round = 0; round < 20; round++) {
+      let hay = randomBytes(20000);
+      let cuts: i32[] = [];
+      let at = 0;
+      while (true) {
+        at += 1 + <i32>(xorshift() % 3000);
+        if (at >= hay.length) break;
+        cuts.push(at);
+      }
+      let want = <f64>naiveIndexOf(hay, pat);
+      expect(want).toBe(-1);
+      expect(feedSplit(hay, cuts)).toBe(-1);
+      expect(scanFound()).toBe(0);
+      // and with the boundary planted at a random offset
+      let where = <i32>(xorshift() % 19960);
+      memory.copy(hay.dataStart + where, pat.dataStart, 40);
+      expect(feedSplit(hay, cuts)).toBe(<f64>where);
+    }
+  });
+  test("found is sticky, reset clears it, disabled scans nothing", () => {
+    let pat = bytesOf("--B1");
+    scanSetPattern(pat.dataStart, 4);
+    let a = bytesOf("xx--B");
+    let b = bytesOf("1yy");
+    expect(scanFeed(a.dataStart, 5)).toBe(0);
+    expect(scanFeed(b.dataStart, 3)).toBe(1);
+    expect(scanFoundOffset()).toBe(2);
+    expect(scanFeed(a.dataStart, 5)).toBe(1);
+    expect(scanFoundOffset()).toBe(2);
+    scanReset();
+    expect(scanFound()).toBe(0);
+    expect(scanFoundOffset()).toBe(-1);
+    // the seam is forgotten by a reset too
+    expect(scanFeed(a.dataStart, 5)).toBe(0);
+    scanReset();
+    expect(scanFeed(b.dataStart, 3)).toBe(0);
+    scanEnable(0);
+    let c = bytesOf("--B1");
+    expect(scanFeed(c.dataStart, 4)).toBe(0);
+    scanEnable(1);
+    expect(scanFeed(c.dataStart, 4)).toBe(1);
+    expect(scanFoundOffset()).toBe(3);
+  });
+  test("ring commits are scanned, across commits", () => {
+    let area = new Uint8Array(4096 + 8192 + 128);
+    expect(initAt(area.dataStart, 4096, 8192)).toBe(0);
+    let pat = bytesOf("uuid:0123456789");
+    scanSetPattern(pat.dataStart, pat.length);
+    let first = bytesOf("<a>uuid:01234");
+    expect(ringWrite(first.dataStart, first.length)).toBe(first.length);
+    expect(status()).toBe(0);
+    let p = ringReserve(10, 10);
+    let rest = bytesOf("56789</a>!");
+    memory.copy(p, rest.dataStart, 10);
+    expect(ringCommit(10)).toBe(1);
+    expect(status()).toBe(1);
+    expect(scanFoundOffset()).toBe(3);
+    scanReset();
+    expect(status()).toBe(0);
+  });
+});
