@@ -11,7 +11,7 @@
  * cannot be awaited there, which is WS_E_QUOTA_EXCEEDED. Producers (pushBytes, pullBytes) pass
  * true and get a promise back only when they actually had to wait.
  */
-import { quotaExceeded } from './errors.js';
+import { XmlWriterError, quotaExceeded } from './errors.js';
 import type { Core } from './wasm.js';
 
 /** WS_WRITE_CALLBACK: receives views into the ring, valid until it returns or its promise settles. */
@@ -37,6 +37,7 @@ export class RingChannel {
   private collectedBytes = 0;
   private delivered = 0;
   private inFlight: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(
     readonly core: Core,
@@ -58,6 +59,7 @@ export class RingChannel {
    * one; the spans are released when it settles.
    */
   private deliver(): Promise<void> | undefined {
+    if (this.stopped) return undefined;
     const spans = this.core.spans();
     if (spans.length === 0) return undefined;
     let length = 0;
@@ -81,8 +83,14 @@ export class RingChannel {
     return undefined;
   }
 
+  /** After a fault nothing more reaches the output, so a failed message never looks complete. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Delivers what is committed; a promise if an earlier or this delivery is still in flight. */
   private makeRoom(): Promise<void> | undefined {
+    if (this.stopped) throw new XmlWriterError('WS_E_OBJECT_FAULTED', 'the writer is faulted; its output is stopped');
     return this.inFlight ?? this.deliver();
   }
 

@@ -266,6 +266,7 @@ export class XmlWriter {
 
   /** Stops the writer: it is faulted with WS_E_OPERATION_ABORTED and writes no close delimiter. */
   abort(reason?: unknown): void {
+    if (this.ended) return;
     this.fail(operationAborted('the writer was aborted', reason));
   }
 
@@ -290,6 +291,7 @@ export class XmlWriter {
     if (this.faulted) return;
     this.faulted = true;
     this.fault = error;
+    this.channel.stop();
     this.faults.abort(error);
   }
 
