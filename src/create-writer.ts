@@ -24,7 +24,7 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
   const text = new XmlTextOutput(channel);
   const createEncoding = (owner: SinkOwner): Encoding =>
     encoding.type === 'mtom'
-      ? new MtomEncoding({ ...encoding }, channel, text, owner, resolved.maxMimePartsBufferSize)
+      ? new MtomEncoding({ ...encoding }, channel, text, owner, resolved.maxMimePartsBufferSize, options.onProgress)
       : new TextEncoding({ ...encoding }, channel, text, owner);
   const writer = new XmlWriter(channel, text, resolved, createEncoding);
   writer.begin();

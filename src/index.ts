@@ -5,4 +5,5 @@ export type { XmlWriterOptions, TextEncodingOptions, MtomEncodingOptions } from 
 export type { OutputCallback } from './ring.js';
 export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js';
 export type { BinaryOptions } from './encodings/encoding.js';
+export type { PartProgress } from './encodings/mtom.js';
 export { engineSupportsSimd } from './wasm.js';

@@ -3,6 +3,7 @@
  * WS_XML_WRITER_MTOM_ENCODING; defaults are WWSAPI's unless noted.
  */
 import { invalidArg } from './errors.js';
+import type { PartProgress } from './encodings/mtom.js';
 import type { OutputCallback } from './ring.js';
 
 /** WS_XML_WRITER_TEXT_ENCODING with WS_CHARSET_UTF8. */
@@ -59,6 +60,8 @@ export interface XmlWriterOptions {
   ringSize?: number;
   /** Force the SIMD (`true`) or scalar (`false`) core. Default: detected. */
   simd?: boolean;
+  /** MTOM: called after each commit into a part being emitted, and when the part ends. */
+  onProgress?: (progress: PartProgress) => void;
   /** Aborting it stops the writer with WS_E_OPERATION_ABORTED; no close delimiter is written. */
   signal?: AbortSignal;
 }

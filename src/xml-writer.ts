@@ -76,6 +76,17 @@ export class XmlWriter {
     return this.channel.bytesDelivered;
   }
 
+  /**
+   * The exact length of the whole message, known once the root element is closed and every MTOM
+   * part still to come has a known size (writeBytes content, or pushBytes/pullBytes with
+   * `size`); otherwise undefined. It is what a `Content-Length` header needs.
+   */
+  expectedLength(): number | undefined {
+    this.checkNotFaulted();
+    if (!this.rootWritten || this.stack.length > 0) return undefined;
+    return this.encoding.expectedLength(this.channel.core.bytesCommitted);
+  }
+
   /** Whether the core runs its wasm SIMD build. */
   get simd(): boolean {
     return this.channel.core.simd;

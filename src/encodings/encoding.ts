@@ -9,6 +9,12 @@ export interface BinaryOptions {
   contentType?: string;
   /** pullBytes: the largest window lent to the callback at once, in bytes. Default 65536. */
   chunkSize?: number;
+  /**
+   * The exact byte count the callback will write, when known (buffers, Blobs, files). It lets
+   * `expectedLength()` give a Content-Length before the first byte is sent; a producer that
+   * writes more or fewer bytes fails the writer with WS_E_INVALID_FORMAT.
+   */
+  size?: number;
 }
 
 /** The element whose binary content is being written. */
@@ -30,6 +36,8 @@ export interface Encoding {
   pushBytes(callback: PushBytesCallback, options: BinaryOptions, element: BinaryElement): Promise<void> | undefined;
   /** WsPullBytes: the element's whole binary content. */
   pullBytes(callback: PullBytesCallback, options: BinaryOptions, element: BinaryElement): Promise<void> | undefined;
+  /** The whole message's length, if it is known now (see XmlWriter.expectedLength). */
+  expectedLength(bytesWritten: number): number | undefined;
   /** Throws if the boundary has been found in the bytes written so far. */
   checkBoundary(): void;
   /** After the document's root element: emits the parts deferred so far (WsFlushWriter). */

@@ -30,6 +30,22 @@ import {
 import type { XmlTextOutput } from '../xml-text.js';
 import type { BinaryElement, BinaryOptions, Encoding } from './encoding.js';
 
+/** Progress of the part being emitted (MTOM), reported after each commit into it. */
+export interface PartProgress {
+  /** Content-ID of the part, without angle brackets. */
+  contentId: string | undefined;
+  /** Bytes of this part written so far. */
+  partBytes: number;
+  /** The part's declared size, if known. */
+  partSize: number | undefined;
+  /** Bytes of the whole message written so far. */
+  bytesWritten: number;
+}
+
+function declaredSize(options: BinaryOptions): number | undefined {
+  return options.size === undefined ? undefined : checkCount(options.size, 0, 'size', 0, Number.MAX_SAFE_INTEGER);
+}
+
 export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
 /** The xmime namespaces whose contentType attribute names a part's Content-Type (wire-format doc §7). */
 export const XMIME_NAMESPACES: ReadonlySet<string> = new Set([
@@ -46,15 +62,35 @@ const MIN_WINDOW = 4096;
 interface DeferredPart {
   id: string;
   contentType: string;
+  /** The byte count the caller declared (or that writeBytes held), if known. */
+  size: number | undefined;
   produce(target: BinaryTarget): Promise<void> | undefined;
 }
 
 /** A MIME part's body in the ring: producers copy into, or fill in place, ring windows. */
 class PartTarget implements BinaryTarget {
+  /** Bytes of the current part so far. */
+  partBytes = 0;
+  /** The current part's declared size, enforced as its bytes arrive. */
+  declaredSize: number | undefined;
+
   constructor(
     private readonly channel: RingChannel,
-    private readonly checkBoundary: () => void,
+    private readonly afterCommit: () => void,
   ) {}
+
+  /** Starts a new part. */
+  begin(declaredSize: number | undefined): void {
+    this.partBytes = 0;
+    this.declaredSize = declaredSize;
+  }
+
+  /** Ends the part: a declared size must have been met exactly. */
+  end(): void {
+    if (this.declaredSize !== undefined && this.partBytes !== this.declaredSize) {
+      throw invalidFormat(`a part declared ${this.declaredSize} bytes but its producer wrote ${this.partBytes}`);
+    }
+  }
 
   write(bytes: Uint8Array): Promise<void> | undefined {
     for (let at = 0; at < bytes.length; ) {
@@ -76,8 +112,12 @@ class PartTarget implements BinaryTarget {
   }
 
   commit(k: number): undefined {
+    if (this.declaredSize !== undefined && this.partBytes + k > this.declaredSize) {
+      throw invalidFormat(`a part declared ${this.declaredSize} bytes but its producer wrote more`);
+    }
     this.channel.core.commit(k);
-    this.checkBoundary();
+    this.partBytes += k;
+    this.afterCommit();
     return undefined;
   }
 
@@ -99,6 +139,7 @@ export class MtomEncoding implements Encoding {
   private readonly target: PartTarget;
   private parts: DeferredPart[] = [];
   private partCount = 0;
+  private currentPartId: string | undefined;
   /** Which part's bytes are being written, for error messages. */
   private currentPart = 'the root part';
   /** writeBytes content of the current element, held until its end decides inline or part. */
@@ -113,6 +154,7 @@ export class MtomEncoding implements Encoding {
     private readonly text: XmlTextOutput,
     private readonly owner: SinkOwner,
     private readonly maxMimePartsBufferSize: number,
+    private readonly onProgress: ((progress: PartProgress) => void) | undefined,
   ) {
     this.boundary = settings.boundary === undefined ? randomBoundary() : checkBoundary(settings.boundary);
     this.rootId =
@@ -132,7 +174,10 @@ export class MtomEncoding implements Encoding {
     this.rootTransferEncoding = transfer;
     this.writeMimeHeader = settings.writeMimeHeader ?? false;
     this.maxInlineByteCount = checkCount(settings.maxInlineByteCount, 767, 'maxInlineByteCount');
-    this.target = new PartTarget(channel, () => this.checkBoundary());
+    this.target = new PartTarget(channel, () => {
+      this.checkBoundary();
+      this.reportProgress();
+    });
   }
 
   begin(): void {
@@ -168,14 +213,14 @@ export class MtomEncoding implements Encoding {
       return;
     }
     this.heldPartBytes += length;
-    this.defer(this.partType(element, undefined), (target) => {
+    this.defer(this.partType(element, undefined), length, (target) => {
       this.heldPartBytes -= length;
       return writeAll(target, chunks, 0);
     });
   }
 
   pushBytes(callback: PushBytesCallback, options: BinaryOptions, element: BinaryElement): undefined {
-    this.defer(this.partType(element, options.contentType), async (target) => {
+    this.defer(this.partType(element, options.contentType), declaredSize(options), async (target) => {
       const sink = new ProducerSink(target, this.owner);
       try {
         await callback(sink);
@@ -189,7 +234,9 @@ export class MtomEncoding implements Encoding {
 
   pullBytes(callback: PullBytesCallback, options: BinaryOptions, element: BinaryElement): undefined {
     const chunkSize = checkCount(options.chunkSize, 65536, 'chunkSize', 1);
-    this.defer(this.partType(element, options.contentType), (target) => runPull(target, callback, chunkSize));
+    this.defer(this.partType(element, options.contentType), declaredSize(options), (target) =>
+      runPull(target, callback, chunkSize),
+    );
     return undefined;
   }
 
@@ -211,8 +258,12 @@ export class MtomEncoding implements Encoding {
       this.owner.check();
       await this.channel.retry(() => core.writePartHeader(false, part.id, part.contentType, 'binary'), true);
       this.currentPart = `part <${part.id}>`;
+      this.currentPartId = part.id;
+      this.target.begin(part.size);
       await part.produce(this.target);
+      this.target.end();
       this.checkBoundary();
+      this.reportProgress();
     }
   }
 
@@ -223,10 +274,36 @@ export class MtomEncoding implements Encoding {
   }
 
   /** Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part. */
-  private defer(contentType: string, produce: DeferredPart['produce']): void {
+  private defer(contentType: string, size: number | undefined, produce: DeferredPart['produce']): void {
     const id = `${++this.partCount}.${this.nonce}@mtom-stream`;
     this.text.markup(`<xop:Include xmlns:xop="${XOP_NS}" href="cid:${id}"/>`);
-    this.parts.push({ id, contentType, produce });
+    this.parts.push({ id, contentType, size, produce });
+  }
+
+  /**
+   * The message's total length once the root part is complete, if every part still to come has a
+   * known size: what has been written, plus each part's delimiter, headers and bytes (RFC 2046
+   * §5.1.1, as assembly/mime.ts writes them), plus the close delimiter.
+   */
+  expectedLength(bytesWritten: number): number | undefined {
+    let total = bytesWritten + `\r\n--${this.boundary}--\r\n`.length;
+    for (const part of this.parts) {
+      if (part.size === undefined) return undefined;
+      const headers =
+        `\r\n--${this.boundary}\r\nContent-ID: <${part.id}>\r\nContent-Type: ${part.contentType}\r\n` +
+        'Content-Transfer-Encoding: binary\r\n\r\n';
+      total += headers.length + part.size;
+    }
+    return total;
+  }
+
+  private reportProgress(): void {
+    this.onProgress?.({
+      contentId: this.currentPartId,
+      partBytes: this.target.partBytes,
+      partSize: this.target.declaredSize,
+      bytesWritten: this.channel.core.bytesCommitted,
+    });
   }
 
   private partType(element: BinaryElement, callerType: string | undefined): string {

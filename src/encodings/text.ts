@@ -84,6 +84,11 @@ export class TextEncoding implements Encoding {
     return undefined;
   }
 
+  /** Binary content is written inline at once, so the document's bytes are all there is. */
+  expectedLength(bytesWritten: number): number {
+    return bytesWritten;
+  }
+
   checkBoundary(): void {}
 
   async emitParts(): Promise<void> {}
