@@ -22,7 +22,11 @@ export interface MtomEncodingOptions {
   startInfo?: string;
   /** The MIME boundary. Default: `uuid:` plus a random UUID (122 bits of entropy). RFC 2046 §5.1.1. */
   boundary?: string;
-  /** Content-ID of the root part, without angle brackets. Default: generated. */
+  /**
+   * Content-ID of the root part, without angle brackets. Default: generated. When set, part
+   * Content-IDs are `1.` + startUri, `2.` + startUri, …, so fixed boundary and startUri give
+   * byte-identical messages.
+   */
   startUri?: string;
   /** Binary content of one element up to this many bytes is written inline as base64. Default 767 (as WCF). */
   maxInlineByteCount?: number;

@@ -131,6 +131,7 @@ export class MtomEncoding implements Encoding {
   readonly contentType: string;
   readonly boundary: string;
   private readonly rootId: string;
+  private readonly idSuffix: string;
   private readonly rootPartType: string;
   private readonly rootTransferEncoding: string;
   private readonly writeMimeHeader: boolean;
@@ -159,6 +160,9 @@ export class MtomEncoding implements Encoding {
     this.boundary = settings.boundary === undefined ? randomBoundary() : checkBoundary(settings.boundary);
     this.rootId =
       settings.startUri === undefined ? `root.${this.nonce}@mtom-stream` : checkContentId(settings.startUri, 'startUri');
+    // Part IDs are `N.` + the start URI when the caller chose one, so that a caller who fixes
+    // boundary and startUri gets byte-identical messages; otherwise `N.<nonce>@mtom-stream`.
+    this.idSuffix = settings.startUri === undefined ? `${this.nonce}@mtom-stream` : this.rootId;
     const startInfo = checkMediaType(settings.startInfo ?? 'application/soap+xml', 'startInfo');
     if (/^application\/xop\+xml\b/i.test(startInfo)) throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
     const action = settings.action === undefined ? undefined : quote(checkParameterText(settings.action, 'action'));
@@ -275,7 +279,7 @@ export class MtomEncoding implements Encoding {
 
   /** Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part. */
   private defer(contentType: string, size: number | undefined, produce: DeferredPart['produce']): void {
-    const id = `${++this.partCount}.${this.nonce}@mtom-stream`;
+    const id = `${++this.partCount}.${this.idSuffix}`;
     this.text.markup(`<xop:Include xmlns:xop="${XOP_NS}" href="cid:${id}"/>`);
     this.parts.push({ id, contentType, size, produce });
   }
