@@ -323,12 +323,11 @@ export class XmlWriter {
     this.busy = true;
     try {
       const result = await operation();
-      this.checkNotFaulted();
+      if (this.faulted) throw this.fault;
       this.encoding.checkBoundary();
       return result;
     } catch (error) {
-      this.fail(error);
-      throw error;
+      throw this.failedInFlight(error);
     } finally {
       this.busy = false;
     }
@@ -341,15 +340,21 @@ export class XmlWriter {
     return wait.then(
       () => {
         this.busy = false;
-        this.checkNotFaulted();
+        if (this.faulted) throw this.failedInFlight(this.fault);
         this.run(() => {});
       },
       (error: unknown) => {
         this.busy = false;
-        this.fail(error);
-        throw error;
+        throw this.failedInFlight(error);
       },
     );
+  }
+
+  /** Faults the writer; an operation in flight when the writer was aborted reports the abort itself. */
+  private failedInFlight(error: unknown): unknown {
+    this.fail(error);
+    const fault = this.fault;
+    return fault instanceof XmlWriterError && fault.code === 'WS_E_OPERATION_ABORTED' ? fault : error;
   }
 
   // Elements and content.
