@@ -1,0 +1,147 @@
+// The XML the writer produces: namespace declarations (Namespaces in XML 1.0), escaping (XML 1.0
+// §2.4, §3.3.3), long and non-ASCII text, empty elements, end() closing what is open.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createXmlWriter } from '../../src/index.js';
+import type { XmlWriter } from '../../src/index.js';
+
+async function xml(write: (w: XmlWriter) => void | Promise<void>, ringSize?: number): Promise<string> {
+  const writer = await createXmlWriter({ ringSize });
+  await write(writer);
+  return new TextDecoder().decode((await writer.end())!);
+}
+
+test('prefixes are declared when needed and reused while in scope', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement('a', 'root', 'urn:a');
+    w.writeStartElement('a', 'child', 'urn:a');
+    w.writeAttribute('a', 'x', 'urn:a', '1');
+    w.writeStartElement(undefined, 'found', 'urn:a');
+    w.writeEndElement();
+    w.writeStartElement('a', 'shadow', 'urn:other');
+    w.writeEndElement();
+    w.writeEndElement();
+    w.writeEndElement();
+  });
+  assert.equal(
+    out,
+    '<a:root xmlns:a="urn:a"><a:child a:x="1"><a:found/><a:shadow xmlns:a="urn:other"/></a:child></a:root>',
+  );
+});
+
+test('the default namespace: declared, inherited, and undeclared with xmlns=""', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement('', 'root', 'urn:d');
+    w.writeStartElement(undefined, 'same', 'urn:d');
+    w.writeEndElement();
+    w.writeStartElement(undefined, 'none', '');
+    w.writeAttribute(undefined, 'plain', '', 'v');
+    w.writeEndElement();
+    w.writeEndElement();
+  });
+  assert.equal(out, '<root xmlns="urn:d"><same/><none xmlns="" plain="v"/></root>');
+});
+
+test('attributes in a namespace get a prefix; xml: needs no declaration', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement('', 'root', 'urn:d');
+    w.writeAttribute(undefined, 'attr', 'urn:d', '1');
+    w.writeAttribute('xml', 'lang', 'http://www.w3.org/XML/1998/namespace', 'en');
+    w.writeXmlnsAttribute('q', 'urn:q');
+    w.writeAttribute(undefined, 'other', 'urn:q', '2');
+    w.writeEndElement();
+  });
+  assert.equal(out, '<root xmlns="urn:d" xmlns:ns0="urn:d" ns0:attr="1" xml:lang="en" xmlns:q="urn:q" q:other="2"/>');
+});
+
+test('writeXmlnsAttribute of a declaration already made on the element writes nothing more', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement('p', 'root', 'urn:p');
+    w.writeXmlnsAttribute('p', 'urn:p');
+    w.writeEndElement();
+  });
+  assert.equal(out, '<p:root xmlns:p="urn:p"/>');
+});
+
+test('escaping in text and in attribute values, including namespace URIs', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement('p', 'r', 'urn:a?b&c="d"');
+    w.writeAttribute(undefined, 'v', '', '<&>"\'\t\n\r]]>');
+    w.writeChars('<&>"\'\t\n\r]]>');
+    w.writeEndElement();
+  });
+  assert.equal(
+    out,
+    '<p:r xmlns:p="urn:a?b&amp;c=&quot;d&quot;" v="&lt;&amp;&gt;&quot;\'&#x9;&#xA;&#xD;]]&gt;">&lt;&amp;&gt;"\'\t\n&#xD;]]&gt;</p:r>',
+  );
+});
+
+test('long and non-ASCII text crosses scratch and ring seams intact', async () => {
+  const text = 'é😀&<x>'.repeat(40_000);
+  const out = await xml((w) => {
+    w.writeStartElement(undefined, 'r', '');
+    w.writeChars(text);
+    w.writeCharsUtf8(new TextEncoder().encode(text));
+    w.writeEndElement();
+  }, 4096);
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  assert.equal(out, `<r>${escaped}${escaped}</r>`);
+});
+
+test('empty text still closes the start tag; no content gives an empty-element tag', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement(undefined, 'r', '');
+    w.writeStartElement(undefined, 'a', '');
+    w.writeChars('');
+    w.writeEndElement();
+    w.writeStartElement(undefined, 'b', '');
+    w.writeEndElement();
+    w.writeEndElement();
+  });
+  assert.equal(out, '<r><a></a><b/></r>');
+});
+
+test('end() closes the elements still open', async () => {
+  const out = await xml((w) => {
+    w.writeStartElement(undefined, 'a', '');
+    w.writeStartElement(undefined, 'b', '');
+    w.writeChars('x');
+  });
+  assert.equal(out, '<a><b>x</b></a>');
+});
+
+test('whitespace is allowed around the root element', async () => {
+  const out = await xml((w) => {
+    w.writeChars('\n');
+    w.writeStartElement(undefined, 'a', '');
+    w.writeEndElement();
+    w.writeChars('\n');
+  });
+  assert.equal(out, '\n<a/>\n');
+});
+
+test('text encoding: writeBytes in pieces is one canonical base64 value', async () => {
+  const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) & 255);
+  const out = await xml((w) => {
+    w.writeStartElement(undefined, 'b', '');
+    for (let at = 0; at < bytes.length; at += 7) w.writeBytes(bytes.subarray(at, at + 7));
+    w.writeEndElement();
+  });
+  assert.equal(out, `<b>${Buffer.from(bytes).toString('base64')}</b>`);
+});
+
+test('bytesWritten and bytesFlushed count what was produced and what reached the output', async () => {
+  let received = 0;
+  const writer = await createXmlWriter({ output: (views) => void views.forEach((v) => (received += v.length)) });
+  writer.writeStartElement(undefined, 'abc', '');
+  assert.equal(writer.bytesWritten, 4);
+  assert.equal(writer.bytesFlushed, 0);
+  await writer.flush(100);
+  assert.equal(received, 0, 'flush(minSize) waits for minSize buffered bytes');
+  await writer.flush();
+  assert.equal(received, 4);
+  writer.writeEndElement();
+  await writer.end();
+  assert.equal(received, 6);
+  assert.equal(writer.bytesFlushed, 6);
+});
