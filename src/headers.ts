@@ -61,11 +61,18 @@ export function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+/** Entropy drawn from the platform's CSPRNG (Web Crypto) in batches, as Node's randomUUID does. */
+const entropy = new Uint8Array(1024);
+let entropyUsed = entropy.length;
+
 /** Random hex from the platform's CSPRNG (Web Crypto, in browsers and Node ≥ 20). */
 export function randomHex(bytes: number): string {
-  const random = crypto.getRandomValues(new Uint8Array(bytes));
+  if (entropyUsed + bytes > entropy.length) {
+    crypto.getRandomValues(entropy);
+    entropyUsed = 0;
+  }
   let hex = '';
-  for (const byte of random) hex += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes; i++) hex += entropy[entropyUsed++].toString(16).padStart(2, '0');
   return hex;
 }
 

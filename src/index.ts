@@ -7,3 +7,6 @@ export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js'
 export type { BinaryOptions } from './encodings/encoding.js';
 export type { PartProgress } from './encodings/mtom.js';
 export { engineSupportsSimd } from './wasm.js';
+export { createXmlWriterStream, type XmlWriterStream, type XmlWriterStreamOptions, type TransferProgress } from './streams.js';
+export { writeAttachment, sourceSize, type AttachmentSource, type AttachmentOptions } from './sources.js';
+export { postMessage, supportsRequestStreams, type BuildMessage, type PostMessageOptions } from './http.js';

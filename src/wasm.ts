@@ -73,6 +73,13 @@ function decodeInlined(base64: string): Uint8Array<ArrayBuffer> {
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
+/**
+ * Idle instances by build and size. Instantiating (a new memory, the loader's wrapping) costs far
+ * more than writing a small message, so an instance whose writer ended cleanly serves the next.
+ */
+const idle = new Map<string, Core[]>();
+const IDLE_LIMIT = 4;
+
 /** Compiles a build once per process (or page) and caches the promise. */
 function compileCore(simd: boolean): Promise<WebAssembly.Module> {
   let module = compiled.get(simd);
@@ -106,16 +113,20 @@ export class Core {
   private constructor(
     private readonly core: CoreExports,
     buffer: ArrayBuffer,
-    scratchSize: number,
+    private readonly sizes: CoreOptions,
+    private readonly poolKey: string,
   ) {
     this.simd = core.simdBuild() === 1;
     this.memory = new Uint8Array(buffer);
-    this.scratch = this.memory.subarray(core.scratchPtr(), core.scratchPtr() + scratchSize);
+    this.scratch = this.memory.subarray(core.scratchPtr(), core.scratchPtr() + sizes.scratchSize);
     this.spanWords = new Uint32Array(buffer, core.spanTable(), 4);
   }
 
   static async create(options: CoreOptions): Promise<Core> {
     const simd = options.simd ?? engineSupportsSimd();
+    const key = `${simd}:${options.scratchSize}:${options.ringSize}`;
+    const reused = idle.get(key)?.pop();
+    if (reused) return reused;
     const pages = Math.ceil((STATIC_RESERVE + options.scratchSize + options.ringSize) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const { exports } = await instantiate<CoreExports>(await compileCore(simd), {
@@ -128,7 +139,19 @@ export class Core {
     });
     const status = exports.init(options.scratchSize, options.ringSize);
     if (status !== 0) throw new RangeError(`mtom-stream core could not lay out its memory (status ${status})`);
-    return new Core(exports, memory.buffer, options.scratchSize);
+    return new Core(exports, memory.buffer, options, key);
+  }
+
+  /**
+   * Hands the instance back for reuse. Only for a writer that ended cleanly: every view it lent
+   * has been returned (the output callback returned or settled), so nothing can still read it.
+   */
+  recycle(): void {
+    this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
+    this.core.scanEnable(0);
+    const list = idle.get(this.poolKey) ?? [];
+    if (list.length < IDLE_LIMIT) list.push(this);
+    idle.set(this.poolKey, list);
   }
 
   // The ring (assembly/ring.ts).

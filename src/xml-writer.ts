@@ -39,6 +39,8 @@ export class XmlWriter {
   private readonly stack: OpenElement[] = [];
   private rootWritten = false;
   private ended = false;
+  /** The message's length once it has ended (its core then serves other writers). */
+  private finalLength: number | undefined;
   private busy = false;
   private fault: unknown = undefined;
   private faulted = false;
@@ -68,7 +70,7 @@ export class XmlWriter {
 
   /** WS_XML_WRITER_PROPERTY_BYTES_WRITTEN: bytes the writer has produced so far. */
   get bytesWritten(): number {
-    return this.channel.core.bytesCommitted;
+    return this.finalLength ?? this.channel.core.bytesCommitted;
   }
 
   /** Bytes handed to the output callback so far. */
@@ -83,6 +85,7 @@ export class XmlWriter {
    */
   expectedLength(): number | undefined {
     this.checkNotFaulted();
+    if (this.finalLength !== undefined) return this.finalLength;
     if (!this.rootWritten || this.stack.length > 0) return undefined;
     return this.encoding.expectedLength(this.channel.core.bytesCommitted);
   }
@@ -268,10 +271,13 @@ export class XmlWriter {
       if (!this.rootWritten) throw invalidOperation('end() before the root element: a document needs one');
       while (this.stack.length > 0) this.endElement();
       await this.encoding.finish();
+      const message = this.channel.hasOutput ? undefined : this.channel.takeMessage();
+      if (message === undefined) await this.channel.drain();
+      this.checkNotFaulted();
       this.ended = true;
-      if (!this.channel.hasOutput) return this.channel.takeMessage();
-      await this.channel.drain();
-      return undefined;
+      this.finalLength = this.channel.core.bytesCommitted;
+      this.channel.core.recycle();
+      return message;
     });
   }
 
@@ -324,7 +330,8 @@ export class XmlWriter {
     try {
       const result = await operation();
       if (this.faulted) throw this.fault;
-      this.encoding.checkBoundary();
+      // After end() the core serves other writers; end() checked the boundary itself.
+      if (!this.ended) this.encoding.checkBoundary();
       return result;
     } catch (error) {
       throw this.failedInFlight(error);
