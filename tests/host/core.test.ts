@@ -90,3 +90,36 @@ test('memory never grows: a view lent early is still attached after megabytes we
   assert.ok(delivered > 4_000_000);
   assert.ok(lent && lent.byteLength > 0 && lent.buffer.byteLength > 0, 'the view detached');
 });
+
+test('instances reused after a writer ends start clean, and interleaved writers do not disturb each other', async () => {
+  const first = await sampleMessage({});
+  const firstWriter = await createXmlWriter({ encoding: { type: 'mtom', boundary: 'x', startUri: 'y' } });
+  firstWriter.writeStartElement(undefined, 'a', '');
+  const firstLength = (await firstWriter.end())!.length;
+  // Two writers alive at once, written in alternation, each with a text and an MTOM encoding.
+  const [again, other] = await Promise.all([sampleMessage({}), sampleMessage({ encoding: { type: 'text' } })]);
+  assert.ok(Buffer.from(again).equals(Buffer.from(first)));
+  assert.ok(other.length > 0 && !Buffer.from(other).equals(Buffer.from(first)));
+  assert.equal(firstWriter.bytesWritten, firstLength, 'counters of an ended writer stay put');
+  assert.equal(firstWriter.expectedLength(), firstLength);
+});
+
+test('a faulted writer does not hand its instance to the next writer while a view may be lent', async () => {
+  let release!: () => void;
+  const lent: Uint8Array[] = [];
+  const writer = await createXmlWriter({
+    output: (views) => {
+      lent.push(...views);
+      return new Promise<void>((resolve) => (release = resolve));
+    },
+  });
+  writer.writeStartElement(undefined, 'kept', '');
+  const flushing = writer.flush();
+  writer.abort();
+  const next = await createXmlWriter({ ringSize: 262144 });
+  next.writeStartElement(undefined, 'other-writer-text', '');
+  await next.end();
+  assert.equal(new TextDecoder().decode(lent[0]), '<kept');
+  release();
+  await assert.rejects(flushing);
+});
