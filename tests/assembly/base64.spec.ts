@@ -6,24 +6,9 @@ import {
   base64Write,
 } from "../../assembly/base64";
 import { initAt, ringRelease, ringSpans, spanTable, ringUsed } from "../../assembly/ring";
+import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
 
-let seed: u32 = 0x9e3779b9;
-function xorshift(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
-
-function randomBytes(n: i32): Uint8Array {
-  let a = new Uint8Array(n);
-  for (let i = 0; i < n; i++) a[i] = <u8>xorshift();
-  return a;
-}
-
-function bytesOf(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
+seedRandom(0x9e3779b9);
 
 function firstDifference(a: usize, b: usize, n: u32): i32 {
   for (let i: u32 = 0; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return <i32>i;

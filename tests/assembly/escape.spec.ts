@@ -1,18 +1,9 @@
 import { escapeIntoPure, escapeWrite, xmlFindInvalid } from "../../assembly/escape";
 import { initAt, ringRelease, ringReserve, ringCommit, ringSpans, ringUsed, spanTable } from "../../assembly/ring";
 import { scanEnable } from "../../assembly/scan";
+import { seedRandom, xorshift, bytesOf } from "./helpers";
 
-let seed: u32 = 0x1b873593;
-function xorshift(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
-
-function bytesOf(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
+seedRandom(0x1b873593);
 
 function fromArray(a: u8[]): Uint8Array {
   let r = new Uint8Array(a.length);

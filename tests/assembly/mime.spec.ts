@@ -11,10 +11,7 @@ import {
   status,
 } from "../../assembly/ring";
 import { scanFound, scanFoundOffset } from "../../assembly/scan";
-
-function bytesOf(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
-}
+import { bytesOf } from "./helpers";
 
 /** The ring's committed bytes, oldest first, as a string; then released. */
 function takeAll(): string {

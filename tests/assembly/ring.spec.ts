@@ -18,14 +18,9 @@ import {
   status,
 } from "../../assembly/ring";
 import { scanEnable } from "../../assembly/scan";
+import { seedRandom, xorshift } from "./helpers";
 
-let seed: u32 = 0x2545f491;
-function xorshift(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
+seedRandom(0x2545f491);
 
 const AREA = new Uint8Array(4096 + 8192 + 256);
 const CAP: u32 = 4096;

@@ -9,30 +9,15 @@ import {
   scanSetPattern,
 } from "../../assembly/scan";
 import { initAt, ringCommit, ringReserve, ringWrite, status } from "../../assembly/ring";
+import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
 
-let seed: u32 = 0x6b43a9b5;
-function xorshift(): u32 {
-  seed ^= seed << 13;
-  seed ^= seed >> 17;
-  seed ^= seed << 5;
-  return seed;
-}
-
-function randomBytes(n: i32): Uint8Array {
-  let a = new Uint8Array(n);
-  for (let i = 0; i < n; i++) a[i] = <u8>xorshift();
-  return a;
-}
+seedRandom(0x6b43a9b5);
 
 /** Bytes drawn from `alphabet` only. */
 function randomFrom(n: i32, alphabet: string): Uint8Array {
   let a = new Uint8Array(n);
   for (let i = 0; i < n; i++) a[i] = <u8>alphabet.charCodeAt(<i32>(xorshift() % <u32>alphabet.length));
   return a;
-}
-
-function bytesOf(s: string): Uint8Array {
-  return Uint8Array.wrap(String.UTF8.encode(s));
 }
 
 function naiveIndexOf(hay: Uint8Array, pat: Uint8Array): i32 {
