@@ -13,9 +13,16 @@ const NAME_START =
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
 const NCNAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
 
+/** Names already checked: documents repeat a few names many times. */
+const knownNames = new Set<string>();
+const KNOWN_NAMES_LIMIT = 4096;
+
 /** Whether `name` is an NCName: an XML Name without a colon. */
 export function isNCName(name: string): boolean {
-  return NCNAME.test(name);
+  if (knownNames.has(name)) return true;
+  if (!NCNAME.test(name)) return false;
+  if (knownNames.size < KNOWN_NAMES_LIMIT) knownNames.add(name);
+  return true;
 }
 
 export function checkNCName(name: string, what: string): void {

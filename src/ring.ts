@@ -76,6 +76,9 @@ export class RingChannel {
       const result = this.output(spans);
       if (isThenable(result)) {
         this.inFlight = Promise.resolve(result).then(done);
+        // A writer that failed meanwhile may never await this; its failure reaches the caller
+        // through the writer's fault, so an unobserved rejection here must not end the process.
+        this.inFlight.catch(() => {});
         return this.inFlight;
       }
     }

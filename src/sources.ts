@@ -78,6 +78,27 @@ export function toProducer(source: AttachmentSource): AttachmentProducer {
   );
 }
 
+/**
+ * Sources waiting for their part, per writer signal: one abort listener per writer, however many
+ * attachments (an EventTarget warns past 10 listeners).
+ */
+const pendingSources = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
+
+/** Calls `release` with the reason if the writer fails; the returned function unregisters it. */
+function onWriterFailure(signal: AbortSignal, release: (reason: unknown) => void): () => void {
+  let releasers = pendingSources.get(signal);
+  if (!releasers) {
+    const set = new Set<(reason: unknown) => void>();
+    pendingSources.set(signal, (releasers = set));
+    signal.addEventListener('abort', () => {
+      for (const each of [...set]) each(signal.reason);
+      set.clear();
+    }, { once: true });
+  }
+  releasers.add(release);
+  return () => void releasers.delete(release);
+}
+
 /** Runs a producer under pushBytes, releasing its source if the writer fails before or while it reads. */
 export function writeProducer(
   writer: XmlWriter,
@@ -87,7 +108,7 @@ export function writeProducer(
   const { signal } = writer;
   let released = false;
   const release = (reason: unknown) => {
-    signal.removeEventListener('abort', onAbort);
+    done();
     if (released) return;
     released = true;
     try {
@@ -96,10 +117,9 @@ export function writeProducer(
       // Releasing is best effort: the writer's failure is what the caller sees.
     }
   };
-  const onAbort = () => release(signal.reason);
+  let done = () => {};
   if (signal.aborted) release(signal.reason);
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const done = () => signal.removeEventListener('abort', onAbort);
+  else done = onWriterFailure(signal, release);
   const failed = (error: unknown): never => {
     const reason = signal.aborted ? signal.reason : error;
     release(reason);

@@ -63,7 +63,7 @@ export class OutputQueue {
   /** The output callback: lends the spans and resolves once the consumer has taken them all. */
   readonly output: OutputCallback = (buffers) => {
     this.firstOutput?.();
-    if (this.state === 'failed') return Promise.reject(this.failure);
+    if (this.state === 'failed') return this.writerFailed ? undefined : Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.spans = buffers;
       this.index = 0;
@@ -89,16 +89,34 @@ export class OutputQueue {
     const end = writer.end.bind(writer);
     writer.end = () => {
       this.snapshotTotal();
-      return end().then((message) => {
-        this.finish();
-        return message;
-      });
+      const faulted = writer.isFaulted;
+      return end().then(
+        (message) => {
+          this.finish();
+          return message;
+        },
+        (error: unknown) => this.failureOf(error, faulted),
+      );
     };
     const flush = writer.flush.bind(writer);
     writer.flush = (minSize?: number) => {
       this.snapshotTotal();
-      return flush(minSize);
+      const faulted = writer.isFaulted;
+      return flush(minSize).catch((error: unknown) => this.failureOf(error, faulted));
     };
+  }
+
+  /** Whether the writer itself has failed (its output is then stopped). */
+  private get writerFailed(): boolean {
+    return this.writer?.signal.aborted ?? false;
+  }
+
+  /**
+   * A call that was waiting on the output when the writer failed reports that failure, not the
+   * WS_E_OBJECT_FAULTED its next step met (see fail()). Calls made after a fault keep it.
+   */
+  private failureOf(error: unknown, faultedBefore: boolean): never {
+    throw !faultedBefore && this.writerFailed ? this.writer!.signal.reason : error;
   }
 
   /** Calls `listener` with the reason if the queue fails (the writer failed or the consumer left). */
@@ -174,7 +192,11 @@ export class OutputQueue {
     this.state = 'failed';
     this.failure = reason;
     this.firstOutput?.();
-    this.settle?.(reason);
+    // When the writer has failed, the delivery resolves: a rejection would go unhandled in the
+    // ring if the writer failed in a synchronous call while the delivery was pending. Whatever
+    // waited on it then meets the stopped output. Otherwise (a cancel after end() began) the
+    // waiting end() receives the rejection.
+    this.settle?.(this.writerFailed ? undefined : reason);
     this.notify();
     for (const listener of this.failureListeners.splice(0)) listener(reason);
   }

@@ -63,6 +63,9 @@ export function engineSupportsSimd(): boolean {
   }
 }
 
+/** Feature detection runs once per process (or page). */
+let simdDetected: boolean | undefined;
+
 /** Decodes the inlined base64 with the platform's atob: no Buffer, no runtime dependency. */
 function decodeInlined(base64: string): Uint8Array<ArrayBuffer> {
   const binary = atob(base64);
@@ -123,13 +126,14 @@ export class Core {
   }
 
   static async create(options: CoreOptions): Promise<Core> {
-    const simd = options.simd ?? engineSupportsSimd();
+    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
     const key = `${simd}:${options.scratchSize}:${options.ringSize}`;
     const reused = idle.get(key)?.pop();
     if (reused) return reused;
     const pages = Math.ceil((STATIC_RESERVE + options.scratchSize + options.ringSize) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const { exports } = await instantiate<CoreExports>(await compileCore(simd), {
+    // Loaded through the loader; calls go to the raw exports, which this runtime needs no glue for.
+    const { instance } = await instantiate<CoreExports>(await compileCore(simd), {
       env: {
         memory,
         abort() {
@@ -137,6 +141,7 @@ export class Core {
         },
       },
     });
+    const exports = instance.exports as unknown as CoreExports;
     const status = exports.init(options.scratchSize, options.ringSize);
     if (status !== 0) throw new RangeError(`mtom-stream core could not lay out its memory (status ${status})`);
     return new Core(exports, memory.buffer, options, key);
@@ -160,6 +165,26 @@ export class Core {
   reserve(min: number, max: number): Uint8Array | null {
     const ptr = this.core.ringReserve(min, max);
     return ptr === 0 ? null : this.memory.subarray(ptr, ptr + this.core.ringReservedLength());
+  }
+
+  /**
+   * Writes a short string (markup: checked names and fixed syntax) as UTF-8 into one ring window,
+   * ASCII by a plain loop; false if the ring has no window of 3 bytes per UTF-16 unit now.
+   */
+  writeMarkup(value: string): boolean {
+    const max = value.length * 3;
+    const ptr = this.core.ringReserve(max, max);
+    if (ptr === 0) return false;
+    const memory = this.memory;
+    let i = 0;
+    for (; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) break;
+      memory[ptr + i] = code;
+    }
+    if (i < value.length) i += textEncoder.encodeInto(value.slice(i), memory.subarray(ptr + i, ptr + max)).written;
+    this.core.ringCommit(i);
+    return true;
   }
 
   /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */

@@ -11,19 +11,6 @@ const encoder = new TextEncoder();
 /** Markup up to this many UTF-16 units is encoded straight into one ring window. */
 const DIRECT_MARKUP = 1024;
 
-/** Short markup is mostly ASCII: a plain loop beats the call into TextEncoder. */
-const SHORT_ASCII = 64;
-
-/** Writes a short string as UTF-8 into `window` (which has room for 3 bytes a unit). */
-function writeShort(value: string, window: Uint8Array): number {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 0x80) return encoder.encodeInto(value, window).written;
-    window[i] = code;
-  }
-  return value.length;
-}
-
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
@@ -46,9 +33,8 @@ export class XmlTextOutput {
   /** Markup that needs no escaping (checked names and fixed syntax), encoded in place. */
   markup(value: string): void {
     if (value.length <= DIRECT_MARKUP) {
-      const max = value.length * 3;
-      const window = this.channel.reserve(max, max, false) as Uint8Array;
-      this.channel.core.commit(value.length <= SHORT_ASCII ? writeShort(value, window) : encoder.encodeInto(value, window).written);
+      const { core } = this.channel;
+      if (!core.writeMarkup(value)) this.channel.retry(() => core.writeMarkup(value), false);
       return;
     }
     const { core } = this.channel;

@@ -23,16 +23,24 @@ type Content = 'none' | 'mixed' | 'bytes' | 'sealed';
 
 interface OpenElement extends BinaryElement {
   qname: string;
+  prefix: string;
+  ns: string;
   startTagOpen: boolean;
   content: Content;
-  attributeKeys: Set<string>;
-  /** Prefixes the start tag already uses, with their namespaces. */
-  usedPrefixes: Map<string, string>;
+  /** `{ns}local` of its attributes, made at the first attribute. */
+  attributeKeys: Set<string> | null;
+  /** Prefixes its attributes use, with their namespaces, made at the first prefixed attribute. */
+  attributePrefixes: Map<string, string> | null;
 }
 
 /** Attribute values that need no escaping or checking: printable ASCII without `"`, `&`, `<`, `>`. */
 const PLAIN_VALUE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
 const WHITESPACE = /^[ \t\r\n]*$/;
+
+/** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
+function usedPrefix(element: OpenElement, prefix: string): string | undefined {
+  return prefix === element.prefix ? element.ns : (element.attributePrefixes?.get(prefix) ?? undefined);
+}
 
 export class XmlWriter {
   private readonly scope: NamespaceScope;
@@ -130,21 +138,21 @@ export class XmlWriter {
         throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
       }
       this.scope.push();
+      const chosen = this.elementPrefix(p, ns);
       const element: OpenElement = {
-        qname: localName,
+        qname: chosen ? `${chosen}:${localName}` : localName,
+        prefix: chosen,
+        ns,
         startTagOpen: true,
         content: 'none',
-        attributeKeys: new Set(),
-        usedPrefixes: new Map(),
+        attributeKeys: null,
+        attributePrefixes: null,
         xmimeContentType: undefined,
       };
       this.stack.push(element);
       this.rootWritten = true;
-      const [chosen, declare] = this.elementPrefix(p, ns);
-      element.qname = chosen ? `${chosen}:${localName}` : localName;
-      element.usedPrefixes.set(chosen, ns);
       this.text.markup(`<${element.qname}`);
-      if (declare) this.declare(chosen, ns);
+      if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
     });
   }
 
@@ -160,15 +168,16 @@ export class XmlWriter {
       if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
         throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
       }
-      if (element.attributeKeys.size >= this.options.maxAttributes) {
+      const keys = (element.attributeKeys ??= new Set());
+      if (keys.size >= this.options.maxAttributes) {
         throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
       }
       const key = `${ns}\u0000${localName}`;
-      if (element.attributeKeys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
-      const [chosen, declare] = this.attributePrefix(element, p, ns);
-      element.attributeKeys.add(key);
-      if (chosen) element.usedPrefixes.set(chosen, ns);
-      if (declare) this.declare(chosen, ns);
+      if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
+      const chosen = this.attributePrefix(element, p, ns);
+      keys.add(key);
+      if (chosen) (element.attributePrefixes ??= new Map()).set(chosen, ns);
+      if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
       if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
       this.writeQuotedValue(` ${chosen ? `${chosen}:` : ''}${localName}="`, value);
     });
@@ -185,7 +194,7 @@ export class XmlWriter {
       const here = this.scope.declaredHere(p);
       if (here === ns) return;
       if (here !== undefined) throw invalidOperation(`the prefix "${p}" is already declared on this element`);
-      const used = element.usedPrefixes.get(p);
+      const used = usedPrefix(element, p);
       if (used !== undefined && used !== ns) {
         throw invalidOperation(`the prefix "${p}" is already used on this element for ${used}`);
       }
@@ -414,40 +423,33 @@ export class XmlWriter {
 
   // Namespaces (Namespaces in XML 1.0 §3, §6).
 
-  /** The prefix for an element and whether it must be declared on it. */
-  private elementPrefix(prefix: string | undefined, ns: string): [string, boolean] {
+  /** The prefix for an element; it is declared on it unless already bound to `ns` in scope. */
+  private elementPrefix(prefix: string | undefined, ns: string): string {
     if (prefix === undefined) {
-      if (ns === '') return ['', this.scope.lookupNamespace('') !== ''];
-      const inScope = this.scope.lookupPrefix(ns, true);
-      if (inScope !== undefined) return [inScope, false];
-      return [this.scope.generatePrefix(), true];
+      if (ns === '') return '';
+      return this.scope.lookupPrefix(ns, true) ?? this.scope.generatePrefix();
     }
     if (prefix !== '' && ns === '') throw invalidArg(`the prefix ${prefix} needs a namespace`);
     checkBinding(prefix, ns);
-    if (prefix === 'xml') return [prefix, false];
-    return [prefix, this.scope.lookupNamespace(prefix) !== ns];
+    return prefix;
   }
 
-  /** The prefix for an attribute and whether it must be declared on the open start tag. */
-  private attributePrefix(element: OpenElement, prefix: string | undefined, ns: string): [string, boolean] {
+  /** The prefix for an attribute ('' for no namespace); declared unless already bound in scope. */
+  private attributePrefix(element: OpenElement, prefix: string | undefined, ns: string): string {
     if (ns === '') {
       if (prefix) throw invalidArg(`the prefix ${prefix} needs a namespace`);
-      return ['', false];
+      return '';
     }
     if (prefix === '') throw invalidArg('an attribute in a namespace needs a prefix');
-    if (ns === XML_NS) return ['xml', false];
-    if (prefix === undefined) {
-      const inScope = this.scope.lookupPrefix(ns, false);
-      if (inScope !== undefined) return [inScope, false];
-      return [this.scope.generatePrefix(), true];
-    }
+    if (ns === XML_NS) return 'xml';
+    if (prefix === undefined) return this.scope.lookupPrefix(ns, false) ?? this.scope.generatePrefix();
     checkBinding(prefix, ns);
-    if (this.scope.lookupNamespace(prefix) === ns) return [prefix, false];
-    const used = element.usedPrefixes.get(prefix);
+    if (this.scope.lookupNamespace(prefix) === ns) return prefix;
+    const used = usedPrefix(element, prefix);
     if ((used !== undefined && used !== ns) || this.scope.declaredHere(prefix) !== undefined) {
       throw invalidOperation(`the prefix ${prefix} is already bound to another namespace on this element`);
     }
-    return [prefix, true];
+    return prefix;
   }
 
   private declare(prefix: string, ns: string): void {

@@ -114,9 +114,9 @@ Options:
   -h, --help               show this help
 
 Output:
-  The message goes to stdout (or FILE). Unless --quiet, stderr gets the Content-Type and
-  Content-Length headers to send it with; a progress bar is shown on a terminal when the
-  work takes a while.
+  The message goes to stdout (or FILE). Unless --quiet, stderr gets the MIME-Version,
+  Content-Type and Content-Length headers to send it with over HTTP (and SOAPAction with
+  --soap11 --action); a progress bar is shown on a terminal when the work takes a while.
 
 Exit status: 0 done, 1 failed (the output is then never a complete message: it lacks the
 closing boundary), 2 bad arguments, 130 interrupted.
@@ -127,6 +127,9 @@ Examples:
   ct=$(mtom-stream pack envelope.xml -o message.mtom --print-content-type)
   curl -H "Content-Type: $ct" --data-binary @message.mtom https://example.com/service
 `;
+
+/** The start of a media type: type/subtype as RFC 2045 tokens, then the end or a parameter. */
+const MEDIA_TYPE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\s*;|$)/;
 
 function pair(value: string, what: string): [string, string] {
   const at = value.indexOf('=');
@@ -171,7 +174,8 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
       },
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    // parseArgs adds advice about '--' to unknown options; the first sentence is the message.
+    throw new UsageError((error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, ''));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
@@ -191,15 +195,13 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
   const types = new Map<string, string>();
   let defaultType: string | undefined;
   for (const value of values.type ?? []) {
-    // A media type has no '=' before its '/', so REF=TYPE is told apart by the first '=' preceding any '/'.
-    const eq = value.indexOf('=');
-    const slash = value.indexOf('/');
-    if (eq > 0 && (slash < 0 || eq < slash)) {
-      const [ref, type] = pair(value, '--type');
-      types.set(ref.replace(/^(?:cid|file):/, ''), type);
-    } else {
+    // A bare media type (token/token, parameters allowed) is the default; else REF=TYPE, split at the first '='.
+    if (MEDIA_TYPE_START.test(value)) {
       if (defaultType !== undefined) throw new UsageError('--type without REF= is given twice');
       defaultType = value;
+    } else {
+      const [ref, type] = pair(value, '--type');
+      types.set(ref.replace(/^(?:cid|file):/, ''), type);
     }
   }
   return {

@@ -139,6 +139,10 @@ export class MtomEncoding implements Encoding {
   private readonly nonce = randomHex(8);
   private readonly target: PartTarget;
   private parts: DeferredPart[] = [];
+  /** The part being emitted, if any (its bytes so far are in bytesWritten). */
+  private emitting: DeferredPart | undefined;
+  /** Whether the close delimiter is written: the message is complete. */
+  private closed = false;
   private partCount = 0;
   private currentPartId: string | undefined;
   /** Which part's bytes are being written, for error messages. */
@@ -258,14 +262,23 @@ export class MtomEncoding implements Encoding {
   async emitParts(): Promise<void> {
     const { core } = this.channel;
     this.checkBoundary();
-    for (const part of this.parts.splice(0)) {
+    while (this.parts.length > 0) {
+      const part = this.parts[0];
       this.owner.check();
-      await this.channel.retry(() => core.writePartHeader(false, part.id, part.contentType, 'binary'), true);
+      // The part moves from waiting to emitting in the same step its headers are written, so
+      // expectedLength() counts it exactly once at any moment.
+      await this.channel.retry(() => {
+        if (!core.writePartHeader(false, part.id, part.contentType, 'binary')) return false;
+        this.parts.shift();
+        this.emitting = part;
+        this.target.begin(part.size);
+        return true;
+      }, true);
       this.currentPart = `part <${part.id}>`;
       this.currentPartId = part.id;
-      this.target.begin(part.size);
       await part.produce(this.target);
       this.target.end();
+      this.emitting = undefined;
       this.checkBoundary();
       this.reportProgress();
     }
@@ -274,7 +287,7 @@ export class MtomEncoding implements Encoding {
   async finish(): Promise<void> {
     await this.emitParts();
     this.owner.check();
-    await this.channel.retry(() => this.channel.core.writeClose(), true);
+    await this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
   }
 
   /** Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part. */
@@ -286,11 +299,17 @@ export class MtomEncoding implements Encoding {
 
   /**
    * The message's total length once the root part is complete, if every part still to come has a
-   * known size: what has been written, plus each part's delimiter, headers and bytes (RFC 2046
-   * §5.1.1, as assembly/mime.ts writes them), plus the close delimiter.
+   * known size: what has been written, the rest of the part being emitted, each later part's
+   * delimiter, headers and bytes (RFC 2046 §5.1.1, as assembly/mime.ts writes them), and the
+   * close delimiter.
    */
   expectedLength(bytesWritten: number): number | undefined {
+    if (this.closed) return bytesWritten;
     let total = bytesWritten + `\r\n--${this.boundary}--\r\n`.length;
+    if (this.emitting) {
+      if (this.emitting.size === undefined) return undefined;
+      total += this.emitting.size - this.target.partBytes;
+    }
     for (const part of this.parts) {
       if (part.size === undefined) return undefined;
       const headers =

@@ -1,0 +1,133 @@
+/**
+ * Where a part's bytes come from: a file named by a placeholder (`<xop:Include href="file:…"/>`
+ * or `href="cid:NAME"` with `--attach NAME=FILE`), read straight into ring windows lent by the
+ * sink (reserve → read into the view → commit: no intermediate buffer), or base64 text of the
+ * document kept in the spool, decoded chunk by chunk.
+ */
+import { statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BytesSink, PushBytesCallback } from '../index.js';
+import { decodeSpooled, type Spool, type SpoolRegion } from './base64-text.js';
+import { mediaTypeFor } from './media-types.js';
+
+/** A file to attach, checked when its placeholder is read. */
+export interface FileAttachment {
+  path: string;
+  size: number;
+  contentType: string | undefined;
+  /** What the user wrote, for messages and the progress bar. */
+  label: string;
+}
+
+/** An error in the input or the files it names: printed as is, exit status 1. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+}
+
+/** Largest ring window asked for at once when reading a file. */
+const READ_WINDOW = 256 * 1024;
+
+export interface AttachmentContext {
+  /** Directory that relative file: hrefs are resolved against. */
+  baseDir: string;
+  attach: ReadonlyMap<string, string>;
+  types: ReadonlyMap<string, string>;
+  defaultType: string | undefined;
+}
+
+/** The directory relative hrefs resolve against: the input document's, or the working directory. */
+export function baseDirFor(input: string): string {
+  return input === '-' ? process.cwd() : dirname(resolve(input));
+}
+
+/** Checks that a path is a readable regular file and returns its size. */
+export function fileSize(path: string, label: string): number {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(error);
+    throw new InputError(`${label}: ${why} (${path})`);
+  }
+  if (!stats.isFile()) throw new InputError(`${label}: not a regular file (${path})`);
+  return stats.size;
+}
+
+/** Resolves a placeholder's href to a file, its size and its media type. */
+export function resolveHref(href: string, context: AttachmentContext): FileAttachment & { cid?: string } {
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(href)?.[1]?.toLowerCase();
+  if (scheme === 'cid') {
+    const raw = href.slice(4);
+    let name = raw;
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      // Not %-escaped: the name as written.
+    }
+    const file = context.attach.get(raw) ?? context.attach.get(name);
+    if (file === undefined) throw new InputError(`xop:Include href="${href}" has no file: give --attach ${name}=FILE`);
+    const path = resolve(file);
+    const cid = context.attach.has(raw) ? raw : name;
+    return {
+      path,
+      size: fileSize(path, `--attach ${cid}=${file}`),
+      contentType: context.types.get(cid) ?? context.defaultType ?? mediaTypeFor(path),
+      label: file,
+      cid,
+    };
+  }
+  if (scheme === 'file') {
+    let path: string;
+    try {
+      path = fileURLToPath(new URL(href, pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`)));
+    } catch (error) {
+      throw new InputError(`xop:Include href="${href}" is not a usable file: URL (${(error as Error).message})`);
+    }
+    const written = href.slice(5);
+    return {
+      path,
+      size: fileSize(path, `xop:Include href="${href}"`),
+      contentType: context.types.get(written) ?? context.defaultType ?? mediaTypeFor(path),
+      label: written,
+    };
+  }
+  throw new InputError(`xop:Include href="${href}": a placeholder's href is file:PATH or cid:NAME`);
+}
+
+/** Reads a file straight into the part: each ring window the sink lends is filled by one read. */
+export function fileProducer(file: FileAttachment, signal: AbortSignal): PushBytesCallback {
+  return async (sink: BytesSink) => {
+    const handle = await open(file.path, 'r');
+    try {
+      let position = 0;
+      while (position < file.size) {
+        signal.throwIfAborted();
+        const view = await sink.reserve(Math.min(READ_WINDOW, file.size - position));
+        const { bytesRead } = await handle.read(view, 0, view.length, position);
+        if (bytesRead === 0) {
+          throw new InputError(`${file.label} became shorter while it was read (${position} of ${file.size} bytes)`);
+        }
+        await sink.commit(bytesRead);
+        position += bytesRead;
+      }
+      // The size was declared in the message already: a file that grew cannot be sent whole.
+      const { bytesRead } = await handle.read(new Uint8Array(1), 0, 1, file.size);
+      if (bytesRead !== 0) throw new InputError(`${file.label} grew while it was read (beyond ${file.size} bytes)`);
+    } finally {
+      await handle.close();
+    }
+  };
+}
+
+/** Decodes base64 text kept in the spool into the part. */
+export function spoolProducer(spool: Spool, region: SpoolRegion, signal: AbortSignal): PushBytesCallback {
+  return async (sink: BytesSink) => {
+    for await (const bytes of decodeSpooled(spool, region)) {
+      signal.throwIfAborted();
+      await sink.write(bytes);
+    }
+  };
+}

@@ -1,0 +1,432 @@
+import { parseMultipart } from '@mjackson/multipart-parser';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createXmlWriter, postMessage, type XmlWriter } from '../../src/index.js';
+import { requestMessage, writeAttachment } from '../../src/node.js';
+import type { TransferProgress } from '../../src/streams.js';
+
+const BOUNDARY = 'MIME_boundary-http.test';
+const ROOT_ID = 'root.http@test';
+const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: ROOT_ID } as const;
+const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
+const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
+const NS = 'urn:http-test';
+
+function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    bytes[i] = x >>> 24;
+  }
+  return bytes;
+}
+
+interface Received {
+  method: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Whether the whole body arrived (false: the client broke off). */
+  complete: boolean;
+}
+
+/** A local server (127.0.0.1 only) that records each request and answers 200 with the byte count. */
+class TestServer {
+  private readonly server: Server;
+  readonly requests: Received[] = [];
+  private waiters: ((request: Received) => void)[] = [];
+  url = '';
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      let recorded = false;
+      const record = (complete: boolean) => {
+        if (recorded) return;
+        recorded = true;
+        const request = { method: req.method!, headers: req.headers, body: Buffer.concat(chunks), complete };
+        this.requests.push(request);
+        this.waiters.shift()?.(request);
+      };
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        record(true);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ received: Buffer.concat(chunks).length }));
+      });
+      req.on('error', () => record(false));
+      req.on('close', () => record(req.complete));
+    });
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/upload`;
+  }
+
+  /** The next request to finish (or break off). */
+  next(): Promise<Received> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Parses a received MTOM body with a MIME parser nobody here wrote. */
+function parseBody(request: Received) {
+  const contentType = String(request.headers['content-type']);
+  const boundary = /boundary="([^"]+)"/.exec(contentType)![1];
+  const [root, ...parts] = [...parseMultipart(new Uint8Array(request.body), { boundary, maxFileSize: 1 << 30 })];
+  return {
+    rootHeaders: root.headers,
+    xml: new TextDecoder().decode(root.bytes),
+    parts: parts.map((p) => ({ id: p.headers.get('Content-ID'), type: p.headers.get('Content-Type'), bytes: p.bytes })),
+  };
+}
+
+function checkMtomHeaders(request: Received): void {
+  assert.equal(
+    request.headers['content-type'],
+    `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<${ROOT_ID}>"; start-info="application/soap+xml"`,
+  );
+  assert.equal(request.headers['mime-version'], '1.0');
+  assert.ok(request.body.toString('latin1').endsWith(CLOSE));
+}
+
+function checkContentLength(request: Received): void {
+  assert.equal(request.headers['transfer-encoding'], undefined);
+  assert.equal(request.headers['content-length'], String(request.body.length));
+}
+
+function checkChunked(request: Received): void {
+  assert.equal(request.headers['transfer-encoding'], 'chunked');
+  assert.equal(request.headers['content-length'], undefined);
+}
+
+/** A SOAP 1.2 envelope with one element per attachment. */
+async function buildUpload(writer: XmlWriter, sources: Parameters<typeof writeAttachment>[1][]): Promise<void> {
+  writer.writeStartElement('s', 'Envelope', SOAP12);
+  writer.writeStartElement('s', 'Body', SOAP12);
+  writer.writeStartElement('', 'upload', NS);
+  writer.writeStartElement('', 'title', NS);
+  writer.writeChars('quarterly <numbers> & notes');
+  writer.writeEndElement();
+  for (const source of sources) {
+    writer.writeStartElement('', 'file', NS);
+    await writeAttachment(writer, source);
+    writer.writeEndElement();
+  }
+  writer.writeEndElement();
+  writer.writeEndElement();
+  writer.writeEndElement();
+}
+
+function streamOf(bytes: Uint8Array, chunk: number, onCancel?: (reason: unknown) => void): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, (at += chunk)));
+    },
+    cancel: onCancel,
+  });
+}
+
+function isOpen(path: string): boolean {
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) return true;
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return false;
+}
+
+async function readJson(response: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString());
+}
+
+let server: TestServer;
+let dir: string;
+before(async () => {
+  server = new TestServer();
+  await server.start();
+  dir = await mkdtemp(join(tmpdir(), 'mtom-stream-http-'));
+});
+after(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('postMessage (fetch)', () => {
+  it('sends Content-Length when every part is sized, and the parts arrive intact', async () => {
+    const filePath = join(dir, 'sized.bin');
+    const [a, b, c] = [pattern(100_000, 1), pattern(50_000, 2), pattern(300_000, 3)];
+    await writeFile(filePath, c);
+    const progress: TransferProgress[] = [];
+    const arrived = server.next();
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [a, new Blob([b], { type: 'image/png' }), { path: filePath }]), {
+      encoding: MTOM,
+      ringSize: 16384,
+      onTransferProgress: (p) => progress.push({ ...p }),
+    });
+    const request = await arrived;
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { received: request.body.length });
+    assert.equal(request.method, 'POST');
+    assert.ok(request.complete);
+    checkContentLength(request);
+    checkMtomHeaders(request);
+    const { rootHeaders, xml, parts } = parseBody(request);
+    assert.equal(rootHeaders.get('Content-ID'), `<${ROOT_ID}>`);
+    assert.match(xml, /^<s:Envelope xmlns:s="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><s:Body><upload xmlns="urn:http-test">/);
+    assert.ok(xml.includes('<title>quarterly &lt;numbers&gt; &amp; notes</title>'));
+    const hrefs = [...xml.matchAll(/href="cid:([^"]+)"/g)].map((m) => `<${m[1]}>`);
+    assert.deepEqual(parts.map((p) => p.id), hrefs);
+    assert.deepEqual(parts.map((p) => p.type), ['application/octet-stream', 'image/png', 'application/octet-stream']);
+    for (const [i, bytes] of [a, b, c].entries()) assert.ok(Buffer.from(parts[i].bytes).equals(bytes), `part ${i}`);
+    // Total progress: the total was known from the first byte, and every byte was counted.
+    assert.ok(progress.length > 10);
+    assert.ok(progress.every((p) => p.totalBytes === request.body.length));
+    assert.equal(progress.at(-1)!.bytesSent, request.body.length);
+  });
+
+  it('streams chunked when a part has no known size', async () => {
+    const data = pattern(200_000, 4);
+    const arrived = server.next();
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]), {
+      encoding: MTOM,
+      ringSize: 16384,
+    });
+    const request = await arrived;
+    assert.equal(response.status, 200);
+    checkChunked(request);
+    checkMtomHeaders(request);
+    const { parts } = parseBody(request);
+    assert.ok(Buffer.from(parts[0].bytes).equals(data));
+    assert.ok(Buffer.from(parts[1].bytes).equals(pattern(10)));
+  });
+
+  it('falls back to chunked when the root part outgrows the ring (build awaits flush)', async () => {
+    const arrived = server.next();
+    const response = await postMessage(
+      server.url,
+      async (writer) => {
+        writer.writeStartElement('', 'items', NS);
+        for (let i = 0; i < 2000; i++) {
+          writer.writeStartElement('', 'item', NS);
+          writer.writeChars(`item number ${i} `.repeat(4));
+          writer.writeEndElement();
+          if (i % 100 === 99) await writer.flush();
+        }
+        writer.writeStartElement('', 'file', NS);
+        await writeAttachment(writer, pattern(5000, 5));
+        writer.writeEndElement();
+        writer.writeEndElement();
+      },
+      { encoding: MTOM, ringSize: 16384 },
+    );
+    const request = await arrived;
+    assert.equal(response.status, 200);
+    checkChunked(request);
+    const { xml, parts } = parseBody(request);
+    assert.equal([...xml.matchAll(/<item>/g)].length, 2000);
+    assert.ok(xml.endsWith('</items>'));
+    assert.ok(Buffer.from(parts[0].bytes).equals(pattern(5000, 5)));
+  });
+
+  it('sends SOAP 1.1 text with Content-Length and the caller’s SOAPAction, byte-identical to buffered output', async () => {
+    const build = (writer: XmlWriter) => buildUpload(writer, [pattern(3000, 6)]);
+    const encoding = { type: 'text', mediaType: 'text/xml' } as const;
+    const reference = await createXmlWriter({ encoding });
+    await build(reference);
+    const expected = (await reference.end())!;
+    const arrived = server.next();
+    const response = await postMessage(server.url, build, { encoding, headers: { SOAPAction: '"urn:http-test/upload"' } });
+    const request = await arrived;
+    assert.equal(response.status, 200);
+    checkContentLength(request);
+    assert.equal(request.headers['content-type'], 'text/xml; charset=utf-8');
+    assert.equal(request.headers['soapaction'], '"urn:http-test/upload"');
+    assert.equal(request.headers['mime-version'], undefined);
+    assert.ok(request.body.equals(expected));
+  });
+
+  it('rejects with build’s error and sends nothing', async () => {
+    const before = server.requests.length;
+    let cancelled: unknown;
+    const failure = new Error('no such customer');
+    await assert.rejects(
+      postMessage(
+        server.url,
+        async (writer) => {
+          writer.writeStartElement('', 'a', NS);
+          writer.writeStartElement('', 'b', NS);
+          await writeAttachment(writer, streamOf(pattern(10), 5, (reason) => (cancelled = reason)));
+          writer.writeEndElement();
+          throw failure;
+        },
+        { encoding: MTOM },
+      ),
+      (error) => error === failure,
+    );
+    assert.equal((cancelled as Error & { cause?: unknown }).cause, failure, 'the source was released');
+    assert.equal(server.requests.length, before);
+  });
+
+  it('rejects with the transport’s error when the server is unreachable, releasing the sources', async () => {
+    const closed = new TestServer();
+    await closed.start();
+    await closed.close();
+    let cancelled = false;
+    await assert.rejects(
+      // Larger than the ring, so the source is still being read when the connection fails.
+      postMessage(closed.url, (writer) => buildUpload(writer, [streamOf(pattern(1 << 20), 1000, () => (cancelled = true))]), {
+        encoding: MTOM,
+        ringSize: 16384,
+      }),
+      (error: Error) => error instanceof TypeError && /fetch failed/.test(error.message),
+    );
+    assert.ok(cancelled);
+  });
+
+  it('bufferBody collects the message into a Blob and sends it with its exact length', async () => {
+    const data = pattern(40_000, 12);
+    const arrived = server.next();
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 3000)]), {
+      encoding: MTOM,
+      ringSize: 16384,
+      bufferBody: true,
+    });
+    const request = await arrived;
+    assert.equal(response.status, 200);
+    checkContentLength(request);
+    checkMtomHeaders(request);
+    assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
+  });
+
+  it('a root part larger than the ring without flush() fails with WS_E_QUOTA_EXCEEDED', async () => {
+    const before = server.requests.length;
+    await assert.rejects(
+      postMessage(
+        server.url,
+        (writer) => {
+          writer.writeStartElement('', 'items', NS);
+          for (let i = 0; i < 2000; i++) writer.writeChars(`item number ${i} `.repeat(4));
+        },
+        { encoding: MTOM, ringSize: 16384 },
+      ),
+      { code: 'WS_E_QUOTA_EXCEEDED' },
+    );
+    assert.equal(server.requests.length, before);
+  });
+
+  it('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
+    await assert.rejects(postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }), { code: 'E_INVALIDARG' });
+  });
+
+  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
+    const filePath = join(dir, 'large-fetch.bin');
+    await writeFile(filePath, pattern(8 << 20, 7));
+    const controller = new AbortController();
+    const arrived = server.next();
+    await assert.rejects(
+      postMessage(server.url, (writer) => buildUpload(writer, [{ path: filePath }]), {
+        encoding: MTOM,
+        ringSize: 65536,
+        signal: controller.signal,
+        onTransferProgress: (p) => {
+          if (p.bytesSent > 1 << 20) controller.abort(new Error('user pressed stop'));
+        },
+      }),
+      { code: 'WS_E_OPERATION_ABORTED' },
+    );
+    const request = await arrived;
+    assert.ok(!request.complete);
+    assert.ok(request.body.length < 8 << 20);
+    assert.ok(!request.body.toString('latin1').endsWith(CLOSE));
+    if (existsSync('/proc/self/fd')) {
+      for (let i = 0; i < 1000 && isOpen(filePath); i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(!isOpen(filePath));
+    }
+  });
+});
+
+describe('requestMessage (node:http)', () => {
+  it('sends Content-Length when the length is known, and resolves with the response', async () => {
+    const data = pattern(250_000, 8);
+    const arrived = server.next();
+    const response = await requestMessage(server.url, (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]), {
+      encoding: MTOM,
+      ringSize: 16384,
+      headers: { authorization: 'Bearer t', 'content-type': 'ignored/overridden' },
+    });
+    const request = await arrived;
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(await readJson(response), { received: request.body.length });
+    assert.equal(request.headers.authorization, 'Bearer t');
+    checkContentLength(request);
+    checkMtomHeaders(request);
+    const { parts } = parseBody(request);
+    assert.ok(Buffer.from(parts[0].bytes).equals(data));
+    assert.ok(Buffer.from(parts[1].bytes).equals(pattern(20, 9)));
+  });
+
+  it('sends chunked when a part has no known size', async () => {
+    const data = pattern(120_000, 10);
+    const arrived = server.next();
+    const response = await requestMessage(new URL(server.url), (writer) => buildUpload(writer, [streamOf(data, 5000)]), {
+      encoding: MTOM,
+    });
+    const request = await arrived;
+    assert.equal(response.statusCode, 200);
+    response.resume();
+    checkChunked(request);
+    assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
+  });
+
+  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED and the server sees no close delimiter', async () => {
+    const filePath = join(dir, 'large-http.bin');
+    await writeFile(filePath, pattern(8 << 20, 11));
+    const controller = new AbortController();
+    const arrived = server.next();
+    await assert.rejects(
+      requestMessage(server.url, (writer) => buildUpload(writer, [{ path: filePath }]), {
+        encoding: MTOM,
+        signal: controller.signal,
+        onTransferProgress: (p) => {
+          if (p.bytesSent > 1 << 20) controller.abort();
+        },
+      }),
+      { code: 'WS_E_OPERATION_ABORTED' },
+    );
+    const request = await arrived;
+    assert.ok(!request.complete);
+    assert.ok(!request.body.toString('latin1').endsWith(CLOSE));
+    if (existsSync('/proc/self/fd')) {
+      for (let i = 0; i < 1000 && isOpen(filePath); i++) await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(!isOpen(filePath));
+    }
+  });
+
+  it('rejects with the transport’s error when the server is unreachable', async () => {
+    const closed = new TestServer();
+    await closed.start();
+    await closed.close();
+    await assert.rejects(requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }), {
+      code: 'ECONNREFUSED',
+    });
+  });
+});
