@@ -84,39 +84,16 @@ export class OutputQueue {
     this.writer = writer;
     const { signal } = writer;
     signal.addEventListener('abort', () => this.fail(signal.reason), { once: true });
-    // The writer has no end event; end() resolves once every byte has been taken (drain).
-    // expectedLength() holds only until parts are emitted (by end() or flush()), so it is read first.
-    const end = writer.end.bind(writer);
-    writer.end = () => {
-      this.snapshotTotal();
-      const faulted = writer.isFaulted;
-      return end().then(
-        (message) => {
-          this.finish();
-          return message;
-        },
-        (error: unknown) => this.failureOf(error, faulted),
-      );
-    };
-    const flush = writer.flush.bind(writer);
-    writer.flush = (minSize?: number) => {
-      this.snapshotTotal();
-      const faulted = writer.isFaulted;
-      return flush(minSize).catch((error: unknown) => this.failureOf(error, faulted));
-    };
+    // `closed` resolves once end() has delivered every byte, and every byte was taken (drain).
+    writer.closed.then(
+      () => this.finish(),
+      () => {},
+    );
   }
 
   /** Whether the writer itself has failed (its output is then stopped). */
   private get writerFailed(): boolean {
     return this.writer?.signal.aborted ?? false;
-  }
-
-  /**
-   * A call that was waiting on the output when the writer failed reports that failure, not the
-   * WS_E_OBJECT_FAULTED its next step met (see fail()). Calls made after a fault keep it.
-   */
-  private failureOf(error: unknown, faultedBefore: boolean): never {
-    throw !faultedBefore && this.writerFailed ? this.writer!.signal.reason : error;
   }
 
   /** Calls `listener` with the reason if the queue fails (the writer failed or the consumer left). */
@@ -125,7 +102,7 @@ export class OutputQueue {
     else this.failureListeners.push(listener);
   }
 
-  /** The whole message's length for progress, if the writer knows it now. */
+  /** The whole message's length, once the writer knows it (expectedLength() is exact at any moment). */
   snapshotTotal(): number | undefined {
     const writer = this.writer;
     if (this.total === undefined && writer && !writer.isFaulted) {
@@ -219,7 +196,7 @@ export class OutputQueue {
   private report(n: number): void {
     if (n === 0) return;
     this.sent += n;
-    this.onProgress?.({ bytesSent: this.sent, totalBytes: this.total });
+    this.onProgress?.({ bytesSent: this.sent, totalBytes: this.snapshotTotal() });
   }
 }
 

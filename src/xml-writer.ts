@@ -54,6 +54,14 @@ export class XmlWriter {
   private faulted = false;
   private readonly encoding: Encoding;
   private readonly faults = new AbortController();
+  private settleClosed!: (error?: unknown) => void;
+  /**
+   * Resolves when `end()` has handed every byte to the output; rejects with the failure if the
+   * writer faults first (like WritableStream's `closed`). Stream adapters follow the writer by it.
+   */
+  readonly closed: Promise<void> = new Promise((resolve, reject) => {
+    this.settleClosed = (error) => (error === undefined ? resolve() : reject(error));
+  });
 
   constructor(
     private readonly channel: RingChannel,
@@ -62,6 +70,8 @@ export class XmlWriter {
     createEncoding: (owner: SinkOwner) => Encoding,
   ) {
     this.scope = new NamespaceScope(options.maxNamespaces);
+    // Observed or not, a fault reaches callers through the failing call itself.
+    this.closed.catch(() => {});
     this.encoding = createEncoding({ check: () => this.checkNotFaulted(), fail: (error) => this.fail(error) });
   }
 
@@ -286,6 +296,7 @@ export class XmlWriter {
       this.ended = true;
       this.finalLength = this.channel.core.bytesCommitted;
       this.channel.core.recycle();
+      this.settleClosed();
       return message;
     });
   }
@@ -319,6 +330,7 @@ export class XmlWriter {
     this.fault = error;
     this.channel.stop();
     this.faults.abort(error);
+    this.settleClosed(error);
   }
 
   private run<T>(operation: () => T): T {
@@ -366,11 +378,15 @@ export class XmlWriter {
     );
   }
 
-  /** Faults the writer; an operation in flight when the writer was aborted reports the abort itself. */
+  /**
+   * Faults the writer. An operation in flight when something else faulted the writer (abort(),
+   * the signal, a stream consumer leaving) reports that failure, not the WS_E_OBJECT_FAULTED its
+   * next step met.
+   */
   private failedInFlight(error: unknown): unknown {
     this.fail(error);
-    const fault = this.fault;
-    return fault instanceof XmlWriterError && fault.code === 'WS_E_OPERATION_ABORTED' ? fault : error;
+    const metFault = error instanceof XmlWriterError && error.code === 'WS_E_OBJECT_FAULTED';
+    return metFault ? this.fault : error;
   }
 
   // Elements and content.
