@@ -17,10 +17,12 @@ const ALPHABET: usize = memory.data<u8>([
 
 // Reshuffle: bytes [b1 b0 b2 b1] per 3-byte group, as 16-bit lanes
 const SHUFFLE: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
+// Low lane (b1 | b0 << 8) >> 10 and high lane (b2 | b1 << 8) >> 6, 6 bits each
 const MASK_0: usize = memory.data<u8>([63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0], 16);
-const MASK_1: usize = memory.data<u8>([0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0], 16);
 const MASK_2: usize = memory.data<u8>([0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0], 16);
-const MASK_3: usize = memory.data<u8>([0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63], 16);
+// Low lane & 0x03f0, times 16 (<< 4); high lane & 0x003f, times 256 (<< 8): one i16x8.mul
+const MASK_13: usize = memory.data<u8>([0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00], 16);
+const MUL_13: usize = memory.data<u8>([0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01], 16);
 const SPLAT_51: usize = memory.data<u8>([51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51], 16);
 const SPLAT_26: usize = memory.data<u8>([26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26], 16);
 const SPLAT_13: usize = memory.data<u8>([13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13], 16);
@@ -64,8 +66,29 @@ function encodeFinal(src: usize, rem: u32, dst: usize): u32 {
 }
 
 /**
+ * 12 input bytes (of the 16 loaded at src) -> 16 base64 characters: the four
+ * sextets of each group in place (shifts and one multiply), then sextet -> ASCII.
+ */
+@inline
+function encode12(
+  src: usize, shuffle: v128, m0: v128, m2: v128, m13: v128, mul13: v128,
+  c51: v128, c26: v128, c13: v128, offsets: v128,
+): v128 {
+  let x = i8x16.swizzle(v128.load(src), shuffle);
+  // mulhi(x & 0x0fc0fc00, 0x04000040) (low lane >> 10, high lane >> 6): two shifts, no mulhi here
+  // mullo(x & 0x003f03f0, 0x01000010) (low lane << 4, high lane << 8): i16x8.mul
+  let idx = v128.or(
+    v128.or(v128.and(i16x8.shr_u(x, 10), m0), v128.and(i16x8.shr_u(x, 6), m2)),
+    i16x8.mul(v128.and(x, m13), mul13),
+  );
+  let cls = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_s(idx, c26), c13));
+  return i8x16.add(idx, i8x16.swizzle(offsets, cls));
+}
+
+/**
  * SIMD part of the encoder: consumes a multiple of 12 bytes (reading 16 bytes at
  * a time, so it stops while 16 bytes remain readable) and returns the count.
+ * 48 bytes -> 64 characters per step, then 12 -> 16.
  */
 function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
   let i: u32 = 0;
@@ -73,25 +96,29 @@ function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
     if (len < 16) return 0;
     let shuffle = v128.load(SHUFFLE);
     let m0 = v128.load(MASK_0);
-    let m1 = v128.load(MASK_1);
     let m2 = v128.load(MASK_2);
-    let m3 = v128.load(MASK_3);
+    let m13 = v128.load(MASK_13);
+    let mul13 = v128.load(MUL_13);
     let c51 = v128.load(SPLAT_51);
     let c26 = v128.load(SPLAT_26);
     let c13 = v128.load(SPLAT_13);
     let offsets = v128.load(OFFSETS);
-    let last = len - 16;
     let o: usize = dst;
+    if (len >= 52) {
+      let last = len - 52;
+      while (i <= last) {
+        let s = src + i;
+        v128.store(o, encode12(s, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
+        v128.store(o, encode12(s + 12, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 16);
+        v128.store(o, encode12(s + 24, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 32);
+        v128.store(o, encode12(s + 36, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 48);
+        i += 48;
+        o += 64;
+      }
+    }
+    let last = len - 16;
     while (i <= last) {
-      let x = i8x16.swizzle(v128.load(src + i), shuffle);
-      // mulhi(x & 0x0fc0fc00, 0x04000040): low lane >> 10, high lane >> 6
-      // mullo(x & 0x003f03f0, 0x01000010): low lane << 4, high lane << 8
-      let idx = v128.or(
-        v128.or(v128.and(i16x8.shr_u(x, 10), m0), v128.and(i16x8.shl(x, 4), m1)),
-        v128.or(v128.and(i16x8.shr_u(x, 6), m2), v128.and(i16x8.shl(x, 8), m3))
-      );
-      let cls = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_s(idx, c26), c13));
-      v128.store(o, i8x16.add(idx, i8x16.swizzle(offsets, cls)));
+      v128.store(o, encode12(src + i, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
       i += 12;
       o += 16;
     }

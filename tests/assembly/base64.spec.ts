@@ -151,6 +151,26 @@ describe("base64 one-shot encoders", () => {
       expect(sameBytes(a, naiveEncode(src))).toBe(true);
     }
   });
+  test("every length 0-300 at every source and destination alignment, nothing written past the output", () => {
+    let src = randomBytes(300 + 16);
+    let out = new Uint8Array(420 + 64);
+    let ref = new Uint8Array(420);
+    let bad = 0;
+    for (let n: u32 = 0; n <= 300; n++) {
+      let want = base64EncodeScalar(src.dataStart, n, ref.dataStart);
+      for (let s: u32 = 0; s < 16; s += 5) {
+        if (s > 0) want = base64EncodeScalar(src.dataStart + s, n, ref.dataStart);
+        for (let d: u32 = 0; d < 16; d += 3) {
+          out.fill(0xaa);
+          let got = base64EncodeSimd(src.dataStart + s, n, out.dataStart + d);
+          if (got != want || firstDifference(out.dataStart + d, ref.dataStart, want) >= 0) bad++;
+          for (let i = 0; i < <i32>d; i++) if (out[i] != 0xaa) bad++;
+          for (let i = <i32>(d + got); i < out.length; i++) if (out[i] != 0xaa) bad++;
+        }
+      }
+    }
+    expect(bad).toBe(0);
+  });
   test("does not write past its output", () => {
     let src = randomBytes(100);
     let out = new Uint8Array(200);

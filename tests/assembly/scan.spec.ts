@@ -1,4 +1,5 @@
 import {
+  findScalar,
   indexOfScalar,
   indexOfSimd,
   scanEnable,
@@ -7,6 +8,7 @@ import {
   scanFoundOffset,
   scanReset,
   scanSetPattern,
+  scanSkipTable,
 } from "../../assembly/scan";
 import { initAt, ringCommit, ringReserve, ringWrite, status } from "../../assembly/ring";
 import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
@@ -51,6 +53,48 @@ function feedSplit(hay: Uint8Array, cuts: i32[]): f64 {
 
 const LENGTHS: i32[] = [1, 2, 16, 17, 70];
 
+/** The pattern's own bytes, as an alphabet. */
+function alphabetOf(pat: Uint8Array): string {
+  return String.UTF8.decode(pat.slice().buffer);
+}
+
+let failures = 0;
+let firstFailure = "";
+
+/**
+ * Every search of pat in hay[0, n) against the naive one: indexOfSimd, indexOfScalar,
+ * and the search with the shifts scanSetPattern prepared. Records the first failure.
+ */
+function checkAll(hay: usize, n: i32, pat: Uint8Array, what: string): void {
+  let want = naiveAt(hay, n, pat);
+  let simd = indexOfSimd(hay, n, pat.dataStart, pat.length);
+  let scalar = indexOfScalar(hay, n, pat.dataStart, pat.length);
+  let prepared = findScalar(hay, n, pat.dataStart, pat.length, scanSkipTable());
+  if (simd != want || scalar != want || prepared != want) {
+    if (failures == 0) {
+      firstFailure = what + ": n " + n.toString() + " patLen " + pat.length.toString() + " want " + want.toString() +
+        " simd " + simd.toString() + " scalar " + scalar.toString() + " prepared " + prepared.toString();
+    }
+    failures++;
+  }
+}
+
+function naiveAt(hay: usize, n: i32, pat: Uint8Array): i32 {
+  for (let i = 0; i + pat.length <= n; i++) {
+    let j = 0;
+    while (j < pat.length && load<u8>(hay + i + j) == pat[j]) j++;
+    if (j == pat.length) return i;
+  }
+  return -1;
+}
+
+function expectNoFailures(): void {
+  expect(firstFailure).toBe("");
+  expect(failures).toBe(0);
+  failures = 0;
+  firstFailure = "";
+}
+
 describe("indexOf", () => {
   test("the pattern at every offset, both variants", () => {
     for (let k = 0; k < LENGTHS.length; k++) {
@@ -80,6 +124,135 @@ describe("indexOf", () => {
         }
       }
     }
+  });
+  test("every haystack length 0-200, the pattern at every offset", () => {
+    let lengths: i32[] = [1, 2, 3, 8, 16, 17, 41, 70];
+    for (let k = 0; k < lengths.length; k++) {
+      let pat = makePattern(lengths[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      let base = randomFrom(200, "abcdefxyz-0123");
+      let work = base.slice();
+      for (let n = 0; n <= 200; n++) {
+        checkAll(work.dataStart, n, pat, "no plant");
+        for (let at = 0; at + pat.length <= n; at++) {
+          memory.copy(work.dataStart + at, pat.dataStart, pat.length);
+          checkAll(work.dataStart, n, pat, "planted at " + at.toString());
+          memory.copy(work.dataStart + at, base.dataStart + at, pat.length);
+        }
+      }
+    }
+    expectNoFailures();
+  });
+  test("long haystacks: every offset, random bytes and the pattern's alphabet", () => {
+    let lengths: i32[] = [1, 2, 8, 16, 17, 41, 70];
+    for (let k = 0; k < lengths.length; k++) {
+      let pat = makePattern(lengths[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      for (let kind = 0; kind < 2; kind++) {
+        let n = 1100 + pat.length + <i32>(xorshift() % 400);
+        let base = kind == 0 ? randomBytes(n) : randomFrom(n, alphabetOf(pat) + "x");
+        let work = base.slice();
+        checkAll(work.dataStart, n, pat, "no plant, kind " + kind.toString());
+        for (let at = 0; at + pat.length <= n; at++) {
+          memory.copy(work.dataStart + at, pat.dataStart, pat.length);
+          checkAll(work.dataStart, n, pat, "kind " + kind.toString() + " planted at " + at.toString());
+          memory.copy(work.dataStart + at, base.dataStart + at, pat.length);
+        }
+      }
+    }
+    expectNoFailures();
+  });
+  test("mixed data: skips long and short in turn, the pattern at every offset", () => {
+    let lengths: i32[] = [8, 16, 41, 70];
+    for (let k = 0; k < lengths.length; k++) {
+      let pat = makePattern(lengths[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      let n = 5000;
+      let base = new Uint8Array(n);
+      let at = 0;
+      while (at < n) {
+        let run = min(n - at, 50 + <i32>(xorshift() % 1500));
+        let part = (xorshift() & 1) ? randomBytes(run) : randomFrom(run, alphabetOf(pat));
+        memory.copy(base.dataStart + at, part.dataStart, run);
+        at += run;
+      }
+      let work = base.slice();
+      checkAll(work.dataStart, n, pat, "no plant");
+      for (let p = 0; p + pat.length <= n; p++) {
+        memory.copy(work.dataStart + p, pat.dataStart, pat.length);
+        checkAll(work.dataStart, n, pat, "planted at " + p.toString());
+        memory.copy(work.dataStart + p, base.dataStart + p, pat.length);
+      }
+    }
+    expectNoFailures();
+  });
+  test("indexOfScalar with different patterns in turn", () => {
+    let a = bytesOf("uuid:0123456789abcdef0123456789abcdef");
+    let b = bytesOf("--MIMEBoundary_XYZ_");
+    for (let round = 0; round < 50; round++) {
+      let n = 2000 + <i32>(xorshift() % 3000);
+      let hay = round % 4 < 2 ? randomBytes(n) : randomFrom(n, "MIMEBoundary_XYZ-uuid:0123");
+      let pat = round & 1 ? a : b;
+      memory.copy(hay.dataStart + <i32>(xorshift() % <u32>(n - pat.length + 1)), pat.dataStart, pat.length);
+      let other = round & 1 ? b : a;
+      expect(indexOfScalar(hay.dataStart, n, other.dataStart, other.length)).toBe(naiveIndexOf(hay, other));
+      expect(indexOfScalar(hay.dataStart, n, pat.dataStart, pat.length)).toBe(naiveIndexOf(hay, pat));
+    }
+  });
+  test("near misses before the match, within and across 64-byte blocks", () => {
+    let lengths: i32[] = [3, 4, 9, 16, 41, 70];
+    for (let k = 0; k < lengths.length; k++) {
+      let pat = makePattern(lengths[k]);
+      let miss = pat.slice();
+      scanSetPattern(pat.dataStart, pat.length);
+      for (let round = 0; round < 400; round++) {
+        let n = pat.length + 16 + <i32>(xorshift() % 1400);
+        let hay = randomFrom(n, "ABCDEFGH!");
+        let misses = 1 + <i32>(xorshift() % 6);
+        for (let m = 0; m < misses; m++) {
+          miss[1 + <i32>(xorshift() % <u32>(pat.length - 2))] = 0x21; // a middle byte
+          let at = <i32>(xorshift() % <u32>(n - pat.length + 1));
+          memory.copy(hay.dataStart + at, miss.dataStart, pat.length);
+          memory.copy(miss.dataStart, pat.dataStart, pat.length);
+        }
+        if (xorshift() & 1) {
+          let at = <i32>(xorshift() % <u32>(n - pat.length + 1));
+          memory.copy(hay.dataStart + at, pat.dataStart, pat.length);
+        }
+        checkAll(hay.dataStart, n, pat, "round " + round.toString());
+      }
+    }
+    expectNoFailures();
+  });
+  test("no false positive in random data or in the pattern's own alphabet", () => {
+    let lengths: i32[] = [1, 2, 5, 16, 17, 41, 70];
+    for (let k = 0; k < lengths.length; k++) {
+      let pat = makePattern(lengths[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      for (let round = 0; round < 8; round++) {
+        let n = 1 + <i32>(xorshift() % 30000);
+        let hay = round & 1 ? randomFrom(n, alphabetOf(pat)) : randomBytes(n);
+        checkAll(hay.dataStart, n, pat, "round " + round.toString());
+      }
+    }
+    expectNoFailures();
+  });
+  test("self-overlapping patterns over long runs", () => {
+    // aaaa…ab in a run of a, and a pattern whose middle differs from its run
+    let pats: string[] = ["aaaaaaaaaaaaaaab", "baaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaabaaaaaaaaaaaaaaaaaaaa", "abababababababac"];
+    for (let k = 0; k < pats.length; k++) {
+      let pat = bytesOf(pats[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      let hay = new Uint8Array(3000);
+      for (let i = 0; i < 3000; i++) hay[i] = k == 3 ? (i & 1 ? 0x62 : 0x61) : 0x61;
+      checkAll(hay.dataStart, 3000, pat, "run");
+      for (let at = 0; at + pat.length <= 3000; at += 37) {
+        let work = hay.slice();
+        memory.copy(work.dataStart + at, pat.dataStart, pat.length);
+        checkAll(work.dataStart, 3000, pat, "run, planted at " + at.toString());
+      }
+    }
+    expectNoFailures();
   });
   test("near misses: first and last byte match, middle differs", () => {
     let pat = bytesOf("--uuid:abcdef--");
@@ -169,6 +342,27 @@ describe("streaming scan", () => {
       let where = <i32>(xorshift() % 19960);
       memory.copy(hay.dataStart + where, pat.dataStart, 40);
       expect(feedSplit(hay, cuts)).toBe(<f64>where);
+    }
+  });
+  test("random chunkings over the pattern's own alphabet, against the naive search", () => {
+    for (let k = 0; k < LENGTHS.length; k++) {
+      let pat = makePattern(LENGTHS[k]);
+      scanSetPattern(pat.dataStart, pat.length);
+      for (let round = 0; round < 60; round++) {
+        let n = 1 + <i32>(xorshift() % 6000);
+        let hay = round & 1 ? randomFrom(n, alphabetOf(pat) + "#") : randomBytes(n);
+        if (n >= pat.length && round % 3 != 0) {
+          memory.copy(hay.dataStart + <i32>(xorshift() % <u32>(n - pat.length + 1)), pat.dataStart, pat.length);
+        }
+        let cuts: i32[] = [];
+        let at = 0;
+        while (true) {
+          at += (xorshift() & 1) ? 1 + <i32>(xorshift() % 4) : 1 + <i32>(xorshift() % 300);
+          if (at >= n) break;
+          cuts.push(at);
+        }
+        expect(feedSplit(hay, cuts)).toBe(<f64>naiveIndexOf(hay, pat));
+      }
     }
   });
   test("found is sticky, reset clears it, disabled scans nothing", () => {
