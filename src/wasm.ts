@@ -172,6 +172,7 @@ export class Core {
    * ASCII by a plain loop; false if the ring has no window of 3 bytes per UTF-16 unit now.
    */
   writeMarkup(value: string): boolean {
+    if (value.length === 0) return true;
     const max = value.length * 3;
     const ptr = this.core.ringReserve(max, max);
     if (ptr === 0) return false;

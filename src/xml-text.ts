@@ -11,6 +11,16 @@ const encoder = new TextEncoder();
 /** Markup up to this many UTF-16 units is encoded straight into one ring window. */
 const DIRECT_MARKUP = 1024;
 
+/** Short printable ASCII that neither escaping rule changes (XML 1.0 §2.4, §3.3.3). */
+const PLAIN_TEXT = /^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e\t\n]*$/;
+const PLAIN_ATTRIBUTE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
+const PLAIN_LIMIT = 256;
+
+/** Whether a value is written as it is: no reference needed, no character to check. */
+export function isPlain(value: string, attribute: boolean): boolean {
+  return value.length <= PLAIN_LIMIT && (attribute ? PLAIN_ATTRIBUTE : PLAIN_TEXT).test(value);
+}
+
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
@@ -32,17 +42,17 @@ export class XmlTextOutput {
 
   /** Markup that needs no escaping (checked names and fixed syntax), encoded in place. */
   markup(value: string): void {
-    if (value.length <= DIRECT_MARKUP) {
-      const { core } = this.channel;
-      if (!core.writeMarkup(value)) this.channel.retry(() => core.writeMarkup(value), false);
-      return;
-    }
     const { core } = this.channel;
-    this.forEachChunk(value, (length) => this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false));
+    if (value.length > DIRECT_MARKUP) {
+      this.forEachChunk(value, (length) => this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false));
+    } else if (!core.writeMarkup(value)) {
+      this.channel.retry(() => core.writeMarkup(value), false);
+    }
   }
 
   /** Character data (writeChars) or a double-quoted attribute value, escaped by the core. */
   text(value: string, attribute: boolean): void {
+    if (isPlain(value, attribute)) return this.markup(value);
     if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
     this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
   }

@@ -16,7 +16,7 @@ import type { ResolvedOptions } from './options.js';
 import type { RingChannel } from './ring.js';
 import { isThenable } from './ring.js';
 import type { PullBytesCallback, PushBytesCallback, SinkOwner } from './sink.js';
-import type { XmlTextOutput } from './xml-text.js';
+import { isPlain, type XmlTextOutput } from './xml-text.js';
 
 /** What an element holds so far: binary content must be its only content (XOP §3). */
 type Content = 'none' | 'mixed' | 'bytes' | 'sealed';
@@ -33,8 +33,6 @@ interface OpenElement extends BinaryElement {
   attributePrefixes: Map<string, string> | null;
 }
 
-/** Attribute values that need no escaping or checking: printable ASCII without `"`, `&`, `<`, `>`. */
-const PLAIN_VALUE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
 const WHITESPACE = /^[ \t\r\n]*$/;
 
 /** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
@@ -475,7 +473,7 @@ export class XmlWriter {
 
   /** Writes `head`, the escaped value and the closing quote. */
   private writeQuotedValue(head: string, value: string): void {
-    if (value.length <= 256 && PLAIN_VALUE.test(value)) {
+    if (isPlain(value, true)) {
       this.text.markup(`${head}${value}"`);
       return;
     }
