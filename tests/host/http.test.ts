@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { createXmlWriter, postMessage, type XmlWriter } from '../../src/index.js';
 import { requestMessage, writeAttachment } from '../../src/node.js';
 import type { TransferProgress } from '../../src/streams.js';
+import { randomBytes as pattern } from './mtom-reader.js';
 
 const BOUNDARY = 'MIME_boundary-http.test';
 const ROOT_ID = 'root.http@test';
@@ -18,15 +19,6 @@ const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const NS = 'urn:http-test';
 
-function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 interface Received {
   method: string;

@@ -71,7 +71,7 @@ export function collectingOutput(): { output: (buffers: readonly Uint8Array[]) =
 export const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
 /** Deterministic pseudo-random bytes (xorshift32). */
-export function randomBytes(length: number, seed = 1): Uint8Array {
+export function randomBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let x = seed || 1;
   for (let i = 0; i < length; i++) {

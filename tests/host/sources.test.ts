@@ -10,21 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { createXmlWriter, sourceSize, writeAttachment as writeUniversal, type XmlWriter } from '../../src/index.js';
 import { nodeSourceSize, writeAttachment, type NodeAttachmentSource } from '../../src/node.js';
 import { createXmlWriterStream } from '../../src/streams.js';
+import { randomBytes as pattern } from './mtom-reader.js';
 
 const BOUNDARY = 'MIME_boundary-sources.test';
 const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.sources@test' } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const NS = 'urn:sources-test';
 
-function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 function chunksOf(bytes: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer>[] {
   const chunks: Uint8Array<ArrayBuffer>[] = [];

@@ -5,21 +5,13 @@ import { describe, it } from 'node:test';
 import { createXmlWriter, type XmlWriter, type XmlWriterOptions } from '../../src/index.js';
 import { createXmlWriterReadable } from '../../src/node.js';
 import { createXmlWriterStream, type TransferProgress } from '../../src/streams.js';
+import { randomBytes as pattern } from './mtom-reader.js';
 
 const BOUNDARY = 'MIME_boundary-streams.test';
 const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.streams@test' } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const RING = 16 * 1024;
 
-function pattern(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 /** A SOAP-like document with one large pushBytes attachment and one small writeBytes value. */
 async function writeDocument(writer: XmlWriter, attachment: Uint8Array, declareSize = true): Promise<void> {
