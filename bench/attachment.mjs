@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './lib/mtom.mjs';
-import { check, fmt, header, QUICK, ROUNDS, RssSampler, SECONDS, table, writeResults } from './lib/report.mjs';
+import { QUICK, ROUNDS, RssSampler, SECONDS, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
 
 const CHUNK = 256 * KiB;
 const RING = MiB;
@@ -19,15 +19,11 @@ pattern.copyWithin(PERIOD, 0, CHUNK); // so pattern[k] == pattern[k % PERIOD]
 const makeFill = (kind) => (kind === 'fill' ? fills.fill() : fills.copy(pattern, PERIOD));
 
 // ---- child mode: one streaming run, RSS sampled every 16 MiB ----
-const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const arg = argValue;
 if (arg('rss')) {
   const mode = arg('rss');
   const bytes = Number(arg('bytes'));
-  if (mode === 'idle') {
-    await new Promise((r) => setTimeout(r, 100));
-    console.log(JSON.stringify({ rss: process.memoryUsage.rss() }));
-    process.exit(0);
-  }
+  if (mode === 'idle') await reportIdleRss();
   const sampler = new RssSampler();
   const before = sampler.sample(0);
   let next = 0;

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, median, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, mtomMessage, splitMultipart } from './lib/mtom.mjs';
-import { check, fmt, header, QUICK, ROUNDS, RssSampler, SECONDS, table, writeResults } from './lib/report.mjs';
+import { QUICK, ROUNDS, RssSampler, SECONDS, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
 
 const CHUNK = 256 * KiB;
 const RING = MiB;
@@ -84,14 +84,10 @@ const CASES = {
 };
 
 // ---- child mode: one pass with RSS sampled every 16 MiB ----
-const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const arg = argValue;
 if (arg('rss')) {
   const mode = arg('rss');
-  if (mode === 'idle') {
-    await new Promise((r) => setTimeout(r, 100));
-    console.log(JSON.stringify({ rss: process.memoryUsage.rss() }));
-    process.exit(0);
-  }
+  if (mode === 'idle') await reportIdleRss();
   const sampler = new RssSampler();
   const before = sampler.sample(0);
   let delivered = 0;

@@ -70,6 +70,16 @@ export function check(condition, message) {
 }
 
 /** Samples process RSS: call tick() from inside hot loops; peak and a few points are kept. */
+/** The value of a `--name=value` argument of this process, if given. */
+export const argValue = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/** Child mode `--rss=idle`: prints the RSS of a process that only loaded its imports, then exits. */
+export async function reportIdleRss() {
+  await new Promise((r) => setTimeout(r, 100));
+  console.log(JSON.stringify({ rss: process.memoryUsage.rss() }));
+  process.exit(0);
+}
+
 export class RssSampler {
   constructor() {
     this.samples = [];
