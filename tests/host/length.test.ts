@@ -51,3 +51,36 @@ test('MTOM: unknown when a part has no declared size; text: the bytes written', 
   const predicted = text.expectedLength();
   assert.equal(predicted, (await text.end())!.length);
 });
+
+test('a part larger than 4 GiB: counters and lengths stay exact past 32 bits', async () => {
+  const size = 4.5 * 2 ** 30;
+  let received = 0;
+  let tail = new Uint8Array(0);
+  const writer = await createXmlWriter({
+    encoding: { type: 'mtom', boundary: 'uuid:big', startUri: 'root@big' },
+    ringSize: 1 << 20,
+    output: (views) => {
+      for (const view of views) received += view.length;
+      tail = views[views.length - 1].slice(-64);
+    },
+  });
+  writer.writeStartElement(undefined, 'r', '');
+  writer.pushBytes(
+    async (sink) => {
+      for (let written = 0; written < size; ) {
+        const view = await sink.reserve(Math.min(size - written, 1 << 20));
+        view.fill(0);
+        await sink.commit(view.length);
+        written += view.length;
+      }
+    },
+    { size },
+  );
+  writer.writeEndElement();
+  const predicted = writer.expectedLength()!;
+  assert.ok(predicted > size);
+  await writer.end();
+  assert.equal(received, predicted);
+  assert.equal(writer.bytesWritten, predicted);
+  assert.ok(new TextDecoder().decode(tail).endsWith('\r\n--uuid:big--\r\n'));
+});
