@@ -347,7 +347,7 @@ export class XmlWriter {
     this.run(() => {});
     this.busy = true;
     try {
-      const result = await operation();
+      const result = await this.whileHealthy(operation());
       if (this.faulted) throw this.fault;
       // After end() the core serves other writers; end() checked the boundary itself.
       if (!this.ended) this.encoding.checkBoundary();
@@ -363,7 +363,7 @@ export class XmlWriter {
     const wait = this.run(operation);
     if (!wait) return undefined;
     this.busy = true;
-    return wait.then(
+    return this.whileHealthy(wait).then(
       () => {
         this.busy = false;
         if (this.faulted) throw this.failedInFlight(this.fault);
@@ -374,6 +374,15 @@ export class XmlWriter {
         throw this.failedInFlight(error);
       },
     );
+  }
+
+  /**
+   * Settles as `pending` does, or rejects as soon as the writer faults: an aborted call returns
+   * at once even if the output callback it waits on never settles.
+   */
+  private whileHealthy<T>(pending: Promise<T>): Promise<T> {
+    pending.catch(() => {});
+    return Promise.race([pending, this.closed.then(() => pending)]);
   }
 
   /**

@@ -238,6 +238,16 @@ test('an output callback that throws faults the writer with its own error', asyn
   assert.throws(() => writer.writeChars('x'), isCode('WS_E_OBJECT_FAULTED'));
 });
 
+test('an abort ends a call that waits on an output that never settles', async () => {
+  const writer = await createXmlWriter({ output: () => new Promise<void>(() => {}) });
+  writer.writeStartElement(undefined, 'a', '');
+  const ending = writer.end();
+  await tick();
+  writer.abort(new Error('user gave up'));
+  await assert.rejects(ending, isCode('WS_E_OPERATION_ABORTED'));
+  await assert.rejects(writer.closed, isCode('WS_E_OPERATION_ABORTED'));
+});
+
 test('an AbortSignal stops the writer; an already aborted one refuses to create it', async () => {
   const controller = new AbortController();
   const writer = await createXmlWriter({ encoding: { type: 'mtom' }, signal: controller.signal });
