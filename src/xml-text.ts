@@ -85,15 +85,30 @@ export class XmlTextOutput {
     this.channel.retry(() => core.base64Finish(), false);
   }
 
+  /** Text written as it is, once checked (comments: XML 1.0 §2.5 has no references). */
+  verbatim(value: string): void {
+    if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
+    const { core } = this.channel;
+    this.forEachChunk(value, (length) => {
+      this.checkStaged(length);
+      this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false);
+    });
+  }
+
   private escapeStaged(length: number, attribute: boolean): void {
     const { core } = this.channel;
-    const invalid = core.findInvalidInScratch(0, length);
+    this.checkStaged(length);
+    this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
+  }
+
+  /** Refuses staged bytes that are malformed UTF-8 or not XML 1.0 Chars (§2.2). */
+  private checkStaged(length: number): void {
+    const invalid = this.channel.core.findInvalidInScratch(0, length);
     if (invalid >= 0) {
       throw invalidFormat(
         `byte ${invalid} of the text is malformed UTF-8 or a character XML 1.0 does not allow (§2.2 Char)`,
       );
     }
-    this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
   }
 
   /** Encodes a string into scratch chunk by chunk (never splitting a surrogate pair). */

@@ -219,6 +219,25 @@ export class XmlWriter {
     });
   }
 
+  /**
+   * A comment, as WsWriteNode writes a WS_XML_COMMENT_NODE: `<!--text-->`. XML 1.0 §2.5: the text
+   * may not contain `--` nor end with `-`. Inside an element it is content like text, so it
+   * cannot stand beside binary content.
+   */
+  writeComment(text: string): void {
+    this.run(() => {
+      if (typeof text !== 'string') throw invalidArg('writeComment takes a string');
+      if (text.includes('--') || text.endsWith('-')) {
+        throw invalidArg('a comment cannot contain "--" or end with "-" (XML 1.0 §2.5)');
+      }
+      const element = this.top();
+      if (element) this.startContent(element, 'mixed');
+      this.text.markup('<!--');
+      this.text.verbatim(text);
+      this.text.markup('-->');
+    });
+  }
+
   /** WsWriteCharsUtf8: UTF-8 character data, checked and escaped. */
   writeCharsUtf8(bytes: Uint8Array): void {
     this.run(() => {

@@ -79,7 +79,8 @@ What becomes an attachment:
 
 Everything else is copied: elements and attributes keep their prefixes and namespace
 declarations, text and attribute values are re-escaped, CDATA sections become escaped text.
-Not copied: comments, processing instructions, and whitespace outside the root element.
+Comments are copied too (but not one beside an xop:Include, where it would break XOP §3).
+Not copied: processing instructions, and whitespace outside the root element.
 A DOCTYPE is refused (SOAP forbids it). Input must be UTF-8.
 
 Options:

@@ -18,7 +18,7 @@ export type ParseEvent =
   | { kind: 'open'; tag: SaxesTagNS }
   | { kind: 'close' }
   | { kind: 'text'; text: string }
-  | { kind: 'comment' }
+  | { kind: 'comment'; text: string }
   | { kind: 'pi' };
 
 export interface CopyOptions extends AttachmentContext {
@@ -56,6 +56,7 @@ export class DocumentCopier {
   readonly parts: PartInfo[] = [];
   /** cid names that placeholders referred to. */
   readonly usedCids = new Set<string>();
+  /** Comments left out: inside a placeholder, or beside binary content (XOP §3). */
   comments = 0;
   instructions = 0;
   private readonly frames: Frame[] = [];
@@ -89,8 +90,7 @@ export class DocumentCopier {
       case 'text':
         return this.text(event.text);
       case 'comment':
-        this.comments++;
-        return;
+        return this.comment(event.text);
       case 'pi':
         this.instructions++;
         return;
@@ -140,6 +140,21 @@ export class DocumentCopier {
     this.parts.push({ label: file.label, size: file.size });
     parent.sealed = true;
     this.frames.push({ qname: tag.name, include: true, eligible: false, written: false, sealed: false });
+  }
+
+  /** A comment is copied, unless it stands in a placeholder or beside an xop:Include (XOP §3). */
+  private async comment(text: string): Promise<void> {
+    const frame = this.top();
+    if (frame?.include || frame?.sealed) {
+      this.comments++;
+      return;
+    }
+    if (frame) {
+      await this.endRun(frame, false);
+      frame.written = true;
+    }
+    this.writer.writeComment(text);
+    await this.maybeFlush();
   }
 
   private async close(): Promise<void> {

@@ -178,7 +178,7 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
     parser.on('closetag', () => queue.push({ kind: 'close' }));
     parser.on('text', (text) => queue.push({ kind: 'text', text }));
     parser.on('cdata', (text) => queue.push({ kind: 'text', text }));
-    parser.on('comment', () => queue.push({ kind: 'comment' }));
+    parser.on('comment', (text) => queue.push({ kind: 'comment', text }));
     parser.on('processinginstruction', () => queue.push({ kind: 'pi' }));
 
     const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -145,3 +145,15 @@ test('bytesWritten and bytesFlushed count what was produced and what reached the
   assert.equal(received, 6);
   assert.equal(writer.bytesFlushed, 6);
 });
+
+test('comments: at the top level and inside elements, written as they are', async () => {
+  const out = await xml((w) => {
+    w.writeComment(' before <root> & all ');
+    w.writeStartElement(undefined, 'r', '');
+    w.writeComment('é😀');
+    w.writeChars('x');
+    w.writeEndElement();
+    w.writeComment('');
+  });
+  assert.equal(out, '<!-- before <root> & all --><r><!--é😀-->x</r><!---->');
+});
