@@ -107,6 +107,37 @@ export class NamespaceScope {
     this.bindings.push({ prefix, ns });
   }
 
+  /** The prefix for an element; it is declared on it unless already bound to `ns` in scope. */
+  prefixForElement(prefix: string | undefined, ns: string): string {
+    if (prefix === undefined) {
+      if (ns === '') return '';
+      return this.lookupPrefix(ns, true) ?? this.generatePrefix();
+    }
+    if (prefix !== '' && ns === '') throw invalidArg(`the prefix ${prefix} needs a namespace`);
+    checkBinding(prefix, ns);
+    return prefix;
+  }
+
+  /**
+   * The prefix for an attribute ('' for no namespace); it is declared on the open start tag
+   * unless already bound in scope. `usedOnTag` is what the tag already uses `prefix` for.
+   */
+  prefixForAttribute(prefix: string | undefined, ns: string, usedOnTag: string | undefined): string {
+    if (ns === '') {
+      if (prefix) throw invalidArg(`the prefix ${prefix} needs a namespace`);
+      return '';
+    }
+    if (prefix === '') throw invalidArg('an attribute in a namespace needs a prefix');
+    if (ns === XML_NS) return 'xml';
+    if (prefix === undefined) return this.lookupPrefix(ns, false) ?? this.generatePrefix();
+    checkBinding(prefix, ns);
+    if (this.lookupNamespace(prefix) === ns) return prefix;
+    if ((usedOnTag !== undefined && usedOnTag !== ns) || this.declaredHere(prefix) !== undefined) {
+      throw invalidOperation(`the prefix ${prefix} is already bound to another namespace on this element`);
+    }
+    return prefix;
+  }
+
   /** A fresh prefix that is not bound in scope. */
   generatePrefix(): string {
     for (;;) {

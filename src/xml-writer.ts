@@ -11,10 +11,9 @@ import {
   operationAborted,
   quotaExceeded,
 } from './errors.js';
-import { NamespaceScope, XMLNS_NS, XML_NS, checkBinding, checkNCName, checkNamespaceUri, checkPrefix } from './names.js';
+import { NamespaceScope, XMLNS_NS, checkBinding, checkNCName, checkNamespaceUri, checkPrefix } from './names.js';
 import type { ResolvedOptions } from './options.js';
 import type { RingChannel } from './ring.js';
-import { isThenable } from './ring.js';
 import type { PullBytesCallback, PushBytesCallback, SinkOwner } from './sink.js';
 import { isPlain, type XmlTextOutput } from './xml-text.js';
 
@@ -146,7 +145,7 @@ export class XmlWriter {
         throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
       }
       this.scope.push();
-      const chosen = this.elementPrefix(p, ns);
+      const chosen = this.scope.prefixForElement(p, ns);
       const element: OpenElement = {
         qname: chosen ? `${chosen}:${localName}` : localName,
         prefix: chosen,
@@ -182,7 +181,7 @@ export class XmlWriter {
       }
       const key = `${ns}\u0000${localName}`;
       if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
-      const chosen = this.attributePrefix(element, p, ns);
+      const chosen = this.scope.prefixForAttribute(p, ns, usedPrefix(element, p ?? ''));
       keys.add(key);
       if (chosen) (element.attributePrefixes ??= new Map()).set(chosen, ns);
       if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
@@ -464,35 +463,6 @@ export class XmlWriter {
   }
 
   // Namespaces (Namespaces in XML 1.0 §3, §6).
-
-  /** The prefix for an element; it is declared on it unless already bound to `ns` in scope. */
-  private elementPrefix(prefix: string | undefined, ns: string): string {
-    if (prefix === undefined) {
-      if (ns === '') return '';
-      return this.scope.lookupPrefix(ns, true) ?? this.scope.generatePrefix();
-    }
-    if (prefix !== '' && ns === '') throw invalidArg(`the prefix ${prefix} needs a namespace`);
-    checkBinding(prefix, ns);
-    return prefix;
-  }
-
-  /** The prefix for an attribute ('' for no namespace); declared unless already bound in scope. */
-  private attributePrefix(element: OpenElement, prefix: string | undefined, ns: string): string {
-    if (ns === '') {
-      if (prefix) throw invalidArg(`the prefix ${prefix} needs a namespace`);
-      return '';
-    }
-    if (prefix === '') throw invalidArg('an attribute in a namespace needs a prefix');
-    if (ns === XML_NS) return 'xml';
-    if (prefix === undefined) return this.scope.lookupPrefix(ns, false) ?? this.scope.generatePrefix();
-    checkBinding(prefix, ns);
-    if (this.scope.lookupNamespace(prefix) === ns) return prefix;
-    const used = usedPrefix(element, prefix);
-    if ((used !== undefined && used !== ns) || this.scope.declaredHere(prefix) !== undefined) {
-      throw invalidOperation(`the prefix ${prefix} is already bound to another namespace on this element`);
-    }
-    return prefix;
-  }
 
   private declare(prefix: string, ns: string): void {
     this.scope.declare(prefix, ns);
