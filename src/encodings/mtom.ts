@@ -144,9 +144,8 @@ export class MtomEncoding implements Encoding {
   /** Whether the close delimiter is written: the message is complete. */
   private closed = false;
   private partCount = 0;
+  /** Content-ID of the part whose bytes are being written; undefined for the root part. */
   private currentPartId: string | undefined;
-  /** Which part's bytes are being written, for error messages. */
-  private currentPart = 'the root part';
   /** writeBytes content of the current element, held until its end decides inline or part. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -252,7 +251,7 @@ export class MtomEncoding implements Encoding {
     const at = this.channel.core.collisionOffset();
     if (at >= 0) {
       throw invalidFormat(
-        `the MIME boundary occurs inside ${this.currentPart} at byte ${at}; ` +
+        `the MIME boundary occurs inside ${this.currentPartId ? `part <${this.currentPartId}>` : 'the root part'} at byte ${at}; ` +
           'choose another boundary (RFC 2046 §5.1.1)',
       );
     }
@@ -274,7 +273,6 @@ export class MtomEncoding implements Encoding {
         this.target.begin(part.size);
         return true;
       }, true);
-      this.currentPart = `part <${part.id}>`;
       this.currentPartId = part.id;
       await part.produce(this.target);
       this.target.end();
