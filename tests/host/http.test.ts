@@ -1,6 +1,5 @@
 import { parseMultipart } from '@mjackson/multipart-parser';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import { createXmlWriter, postMessage, type XmlWriter } from '../../src/index.js
 import { requestMessage, writeAttachment } from '../../src/node.js';
 import type { TransferProgress } from '../../src/streams.js';
 import { randomBytes as pattern } from './mtom-reader.js';
+import { canListOpenFiles, isOpen } from './open-files.js';
 
 const BOUNDARY = 'MIME_boundary-http.test';
 const ROOT_ID = 'root.http@test';
@@ -133,16 +133,6 @@ function streamOf(bytes: Uint8Array, chunk: number, onCancel?: (reason: unknown)
   });
 }
 
-function isOpen(path: string): boolean {
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) return true;
-    } catch {
-      // Gone since the listing.
-    }
-  }
-  return false;
-}
 
 async function readJson(response: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -349,7 +339,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(!request.complete);
     assert.ok(request.body.length < 8 << 20);
     assert.ok(!request.body.toString('latin1').endsWith(CLOSE));
-    if (existsSync('/proc/self/fd')) {
+    if (canListOpenFiles) {
       for (let i = 0; i < 1000 && isOpen(filePath); i++) await new Promise((resolve) => setImmediate(resolve));
       assert.ok(!isOpen(filePath));
     }
@@ -407,7 +397,7 @@ describe('requestMessage (node:http)', () => {
     const request = await arrived;
     assert.ok(!request.complete);
     assert.ok(!request.body.toString('latin1').endsWith(CLOSE));
-    if (existsSync('/proc/self/fd')) {
+    if (canListOpenFiles) {
       for (let i = 0; i < 1000 && isOpen(filePath); i++) await new Promise((resolve) => setImmediate(resolve));
       assert.ok(!isOpen(filePath));
     }

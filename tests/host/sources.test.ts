@@ -1,6 +1,5 @@
 import { parseMultipart } from '@mjackson/multipart-parser';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, open, rm, truncate, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { createXmlWriter, sourceSize, writeAttachment as writeUniversal, type Xm
 import { nodeSourceSize, writeAttachment, type NodeAttachmentSource } from '../../src/node.js';
 import { createXmlWriterStream } from '../../src/streams.js';
 import { randomBytes as pattern } from './mtom-reader.js';
+import { canListOpenFiles, isOpen } from './open-files.js';
 
 const BOUNDARY = 'MIME_boundary-sources.test';
 const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.sources@test' } as const;
@@ -94,18 +94,7 @@ function streamOf(chunks: readonly Uint8Array[], type?: 'bytes'): ReadableStream
   });
 }
 
-/** Whether this process has `path` open (Linux /proc). */
-function isOpen(path: string): boolean {
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === path) return true;
-    } catch {
-      // The fd of the directory listing itself is gone by now.
-    }
-  }
-  return false;
-}
-const noProc = !existsSync('/proc/self/fd');
+const noProc = !canListOpenFiles;
 
 let dir: string;
 before(async () => {
