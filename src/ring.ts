@@ -97,6 +97,18 @@ export class RingChannel {
     return this.inFlight ?? this.deliver();
   }
 
+  /**
+   * The step every writing loop takes when the ring is full: deliver now (undefined: go on), or
+   * a promise to wait on when the output is asynchronous and waiting is allowed. An empty ring
+   * that still lacks room, or a full one that may not wait, is WS_E_QUOTA_EXCEEDED.
+   */
+  private makeRoomOrWait(mayWait: boolean): Promise<void> | undefined {
+    if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
+    const wait = this.makeRoom();
+    if (wait && !mayWait) throw ringFullWhileAsync();
+    return wait;
+  }
+
   /** Delivers every committed byte and waits for the output to be done with it. */
   async drain(): Promise<void> {
     if (this.inFlight) await this.inFlight;
@@ -108,12 +120,8 @@ export class RingChannel {
     for (;;) {
       const window = this.core.reserve(min, max);
       if (window) return window;
-      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
-      const wait = this.makeRoom();
-      if (wait) {
-        if (!mayWait) throw ringFullWhileAsync();
-        return wait.then(() => this.reserve(min, max, true));
-      }
+      const wait = this.makeRoomOrWait(mayWait);
+      if (wait) return wait.then(() => this.reserve(min, max, true));
     }
   }
 
@@ -124,12 +132,8 @@ export class RingChannel {
       offset += consumed;
       length -= consumed;
       if (length === 0 || consumed > 0) continue;
-      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
-      const wait = this.makeRoom();
-      if (wait) {
-        if (!mayWait) throw ringFullWhileAsync();
-        return wait.then(() => this.move(op, offset, length, true));
-      }
+      const wait = this.makeRoomOrWait(mayWait);
+      if (wait) return wait.then(() => this.move(op, offset, length, true));
     }
     return undefined;
   }
@@ -137,12 +141,8 @@ export class RingChannel {
   /** Runs a fixed-size core write (MIME framing, base64 padding) once there is room for it. */
   retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined {
     while (!write()) {
-      if (this.core.used === 0 && !this.inFlight) throw ringTooSmall();
-      const wait = this.makeRoom();
-      if (wait) {
-        if (!mayWait) throw ringFullWhileAsync();
-        return wait.then(() => this.retry(write, true));
-      }
+      const wait = this.makeRoomOrWait(mayWait);
+      if (wait) return wait.then(() => this.retry(write, true));
     }
     return undefined;
   }

@@ -68,22 +68,33 @@ export class XmlTextOutput {
     }
   }
 
-  /** Base64 of binary content, streaming: the core carries 0–2 bytes between calls. */
-  base64(bytes: Uint8Array): void {
+  /**
+   * Base64 of binary content, streaming: the core carries 0–2 bytes between calls. A promise
+   * only when `mayWait` and the ring had to wait for an asynchronous output.
+   */
+  base64(bytes: Uint8Array, mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
-    const move = (o: number, n: number) => core.base64FromScratch(o, n);
     for (let start = 0; start < bytes.length; start += core.scratch.length) {
       const chunk = bytes.subarray(start, start + core.scratch.length);
       core.scratch.set(chunk);
-      this.channel.move(move, 0, chunk.length, false);
+      const wait = this.channel.move(this.encodeBase64, 0, chunk.length, mayWait);
+      if (wait) return wait.then(() => this.base64(bytes.subarray(start + chunk.length), true));
     }
+    return undefined;
+  }
+
+  /** Base64 of `length` bytes a producer staged at the start of scratch. */
+  base64Staged(length: number, mayWait: boolean): Promise<void> | undefined {
+    return this.channel.move(this.encodeBase64, 0, length, mayWait);
   }
 
   /** Ends a base64 value: the padded final quantum. */
-  base64End(): void {
+  base64End(mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
-    this.channel.retry(() => core.base64Finish(), false);
+    return this.channel.retry(() => core.base64Finish(), mayWait);
   }
+
+  private readonly encodeBase64 = (offset: number, length: number) => this.channel.core.base64FromScratch(offset, length);
 
   /** Text written as it is, once checked (comments: XML 1.0 §2.5 has no references). */
   verbatim(value: string): void {

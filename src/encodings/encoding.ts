@@ -2,6 +2,7 @@
  * What the XML writer asks of an encoding: where an element's binary content goes. The writer
  * knows elements and names; the encoding knows bytes on the wire (WS_XML_WRITER_ENCODING).
  */
+import { checkCount } from '../options.js';
 import type { PullBytesCallback, PushBytesCallback } from '../sink.js';
 
 export interface BinaryOptions {
@@ -44,4 +45,9 @@ export interface Encoding {
   emitParts(): Promise<void>;
   /** After the document: deferred parts and the close delimiter. */
   finish(): Promise<void>;
+}
+
+/** The largest window lent to a pullBytes callback (`chunkSize`, default 65536). */
+export function pullChunkSize(options: BinaryOptions): number {
+  return checkCount(options.chunkSize, 65536, 'chunkSize', 1);
 }

@@ -28,7 +28,7 @@ import {
   type SinkOwner,
 } from '../sink.js';
 import type { XmlTextOutput } from '../xml-text.js';
-import type { BinaryElement, BinaryOptions, Encoding } from './encoding.js';
+import { pullChunkSize, type BinaryElement, type BinaryOptions, type Encoding } from './encoding.js';
 
 /** Progress of the part being emitted (MTOM), reported after each commit into it. */
 export interface PartProgress {
@@ -240,7 +240,7 @@ export class MtomEncoding implements Encoding {
   }
 
   pullBytes(callback: PullBytesCallback, options: BinaryOptions, element: BinaryElement): undefined {
-    const chunkSize = checkCount(options.chunkSize, 65536, 'chunkSize', 1);
+    const chunkSize = pullChunkSize(options);
     this.defer(this.partType(element, options.contentType), declaredSize(options), (target) =>
       runPull(target, callback, chunkSize),
     );

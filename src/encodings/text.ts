@@ -9,31 +9,22 @@ import type { RingChannel } from '../ring.js';
 import { isThenable } from '../ring.js';
 import { ProducerSink, runPull, type BinaryTarget, type SinkOwner, type PullBytesCallback, type PushBytesCallback } from '../sink.js';
 import type { XmlTextOutput } from '../xml-text.js';
-import type { BinaryOptions, Encoding } from './encoding.js';
+import { pullChunkSize, type BinaryOptions, type Encoding } from './encoding.js';
 
 /** Binary content as base64 through scratch: producers fill scratch, the core encodes into the ring. */
 class Base64Target implements BinaryTarget {
-  constructor(private readonly channel: RingChannel) {}
-
-  private readonly encode = (offset: number, length: number) => this.channel.core.base64FromScratch(offset, length);
+  constructor(private readonly text: XmlTextOutput, private readonly scratch: Uint8Array) {}
 
   write(bytes: Uint8Array): Promise<void> | undefined {
-    const { scratch } = this.channel.core;
-    for (let start = 0; start < bytes.length; start += scratch.length) {
-      const chunk = bytes.subarray(start, start + scratch.length);
-      scratch.set(chunk);
-      const wait = this.channel.move(this.encode, 0, chunk.length, true);
-      if (wait) return wait.then(() => this.write(bytes.subarray(start + chunk.length)));
-    }
-    return undefined;
+    return this.text.base64(bytes, true);
   }
 
   reserve(n: number): Uint8Array {
-    return this.channel.core.scratch.subarray(0, Math.min(n, this.channel.core.scratch.length));
+    return this.scratch.subarray(0, Math.min(n, this.scratch.length));
   }
 
   commit(k: number): Promise<void> | undefined {
-    return this.channel.move(this.encode, 0, k, true);
+    return this.text.base64Staged(k, true);
   }
 }
 
@@ -43,14 +34,14 @@ export class TextEncoding implements Encoding {
 
   constructor(
     settings: Omit<TextEncodingOptions, 'type'>,
-    private readonly channel: RingChannel,
+    channel: RingChannel,
     private readonly text: XmlTextOutput,
     private readonly owner: SinkOwner,
   ) {
     const mediaType = checkMediaType(settings.mediaType ?? 'application/soap+xml', 'mediaType');
     const action = settings.action === undefined ? '' : `; action=${quote(checkParameterText(settings.action, 'action'))}`;
     this.contentType = `${mediaType}; charset=utf-8${action}`;
-    this.target = new Base64Target(channel);
+    this.target = new Base64Target(text, channel.core.scratch);
   }
 
   begin(): void {}
@@ -78,10 +69,9 @@ export class TextEncoding implements Encoding {
   }
 
   pullBytes(callback: PullBytesCallback, options: BinaryOptions): Promise<void> | undefined {
-    const wait = runPull(this.target, callback, options.chunkSize ?? 65536);
-    if (wait) return wait.then(() => this.channel.retry(() => this.channel.core.base64Finish(), true));
-    this.text.base64End();
-    return undefined;
+    const wait = runPull(this.target, callback, pullChunkSize(options));
+    if (wait) return wait.then(() => this.text.base64End(true));
+    return this.text.base64End();
   }
 
   /** Binary content is written inline at once, so the document's bytes are all there is. */
@@ -97,7 +87,7 @@ export class TextEncoding implements Encoding {
 
   private endValue(sink: ProducerSink, mayWait = true): Promise<void> | undefined {
     sink.close();
-    return this.channel.retry(() => this.channel.core.base64Finish(), mayWait);
+    return this.text.base64End(mayWait);
   }
 
   private fail(sink: ProducerSink, error: unknown): never {
