@@ -12,7 +12,6 @@ import { pipeline } from 'node:stream/promises';
 import { invalidFormat } from './errors.js';
 import { prepareMessage, type BuildMessage } from './http.js';
 import {
-  checkSignal,
   toProducer,
   writeProducer,
   type AttachmentOptions,
@@ -122,8 +121,8 @@ async function fileProducer(
     async produce(sink, signal) {
       handle = await openFile();
       try {
-        checkSignal(signal);
-        await readFile(handle, size, sink, signal);
+        signal.throwIfAborted();
+        await readFileInto(handle, size, sink, signal);
       } finally {
         await close();
       }
@@ -134,19 +133,29 @@ async function fileProducer(
   };
 }
 
-async function readFile(handle: FileHandle, size: number, sink: BytesSink, signal: AbortSignal): Promise<void> {
+/**
+ * Reads `size` bytes of a file straight into a part: each ring window the sink lends is filled by
+ * one read (no intermediate buffer). The size was declared before the part began, so a file that
+ * shrank or grew since is WS_E_INVALID_FORMAT rather than a part cut short.
+ */
+export async function readFileInto(
+  handle: FileHandle,
+  size: number,
+  sink: BytesSink,
+  signal: AbortSignal,
+  label = 'the file',
+): Promise<void> {
   for (let position = 0; position < size; ) {
     const view = await sink.reserve(Math.min(FILE_CHUNK, size - position));
     const { bytesRead } = await handle.read(view, 0, view.length, position);
-    checkSignal(signal);
+    signal.throwIfAborted();
     await sink.commit(bytesRead);
-    if (bytesRead === 0) throw invalidFormat(`the file was ${size} bytes at stat but ended at byte ${position}`);
+    if (bytesRead === 0) throw invalidFormat(`${label} was ${size} bytes at stat but ended at byte ${position}`);
     position += bytesRead;
   }
-  // The declared size came from stat: a file that has grown since would be cut short silently.
   const { bytesRead } = await handle.read(new Uint8Array(1), 0, 1, size);
-  checkSignal(signal);
-  if (bytesRead > 0) throw invalidFormat(`the file grew past the ${size} bytes it had at stat`);
+  signal.throwIfAborted();
+  if (bytesRead > 0) throw invalidFormat(`${label} grew past the ${size} bytes it had at stat`);
 }
 
 function nodeReadableProducer(stream: Readable): AttachmentProducer {
@@ -154,10 +163,10 @@ function nodeReadableProducer(stream: Readable): AttachmentProducer {
     size: undefined,
     async produce(sink, signal) {
       for await (const chunk of stream) {
-        checkSignal(signal);
+        signal.throwIfAborted();
         await sink.write(chunk as Uint8Array);
       }
-      checkSignal(signal);
+      signal.throwIfAborted();
     },
     release() {
       // No error argument: an unread stream has no 'error' listener to receive it.

@@ -145,10 +145,6 @@ export function writeProducer(
 }
 
 /** Throws the writer's failure once it has failed: a released source must not look finished. */
-export function checkSignal(signal: AbortSignal): void {
-  if (signal.aborted) throw signal.reason;
-}
-
 function bytesProducer(bytes: Uint8Array): AttachmentProducer {
   return { size: bytes.length, produce: (sink) => sink.write(bytes), release() {} };
 }
@@ -192,7 +188,7 @@ function iterableProducer(iterable: AsyncIterable<Uint8Array>): AttachmentProduc
       iterator = iterable[Symbol.asyncIterator]();
       for (;;) {
         const step = await iterator.next();
-        checkSignal(signal);
+        signal.throwIfAborted();
         if (step.done) return;
         await sink.write(step.value);
       }
@@ -208,7 +204,7 @@ function iterableProducer(iterable: AsyncIterable<Uint8Array>): AttachmentProduc
 async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, sink: BytesSink, signal: AbortSignal): Promise<void> {
   for (;;) {
     const { done, value } = await reader.read();
-    checkSignal(signal);
+    signal.throwIfAborted();
     if (done) return reader.releaseLock();
     await sink.write(value);
   }

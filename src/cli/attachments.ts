@@ -10,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BytesSink, PushBytesCallback } from '../index.js';
 import { decodeSpooled, type Spool, type SpoolRegion } from './base64-text.js';
+import { readFileInto } from '../node.js';
 import { mediaTypeFor } from './media-types.js';
 
 /** A file to attach, checked when its placeholder is read. */
@@ -25,9 +26,6 @@ export interface FileAttachment {
 export class InputError extends Error {
   override readonly name = 'InputError';
 }
-
-/** Largest ring window asked for at once when reading a file. */
-const READ_WINDOW = 256 * 1024;
 
 export interface AttachmentContext {
   /** Directory that relative file: hrefs are resolved against. */
@@ -97,25 +95,12 @@ export function resolveHref(href: string, context: AttachmentContext): FileAttac
   throw new InputError(`xop:Include href="${href}": a placeholder's href is file:PATH or cid:NAME`);
 }
 
-/** Reads a file straight into the part: each ring window the sink lends is filled by one read. */
+/** Reads a file straight into the part, opened only when the part is emitted. */
 export function fileProducer(file: FileAttachment, signal: AbortSignal): PushBytesCallback {
   return async (sink: BytesSink) => {
     const handle = await open(file.path, 'r');
     try {
-      let position = 0;
-      while (position < file.size) {
-        signal.throwIfAborted();
-        const view = await sink.reserve(Math.min(READ_WINDOW, file.size - position));
-        const { bytesRead } = await handle.read(view, 0, view.length, position);
-        if (bytesRead === 0) {
-          throw new InputError(`${file.label} became shorter while it was read (${position} of ${file.size} bytes)`);
-        }
-        await sink.commit(bytesRead);
-        position += bytesRead;
-      }
-      // The size was declared in the message already: a file that grew cannot be sent whole.
-      const { bytesRead } = await handle.read(new Uint8Array(1), 0, 1, file.size);
-      if (bytesRead !== 0) throw new InputError(`${file.label} grew while it was read (beyond ${file.size} bytes)`);
+      await readFileInto(handle, file.size, sink, signal, file.label);
     } finally {
       await handle.close();
     }
