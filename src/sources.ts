@@ -144,7 +144,6 @@ export function writeProducer(
   );
 }
 
-/** Throws the writer's failure once it has failed: a released source must not look finished. */
 function bytesProducer(bytes: Uint8Array): AttachmentProducer {
   return { size: bytes.length, produce: (sink) => sink.write(bytes), release() {} };
 }
