@@ -221,8 +221,3 @@ export function escapeWrite(src: usize, len: u32, attribute: i32): u32 {
   return done;
 }
 
-/** Same escaping into a plain buffer; returns bytes written. */
-export function escapeIntoPure(src: usize, len: u32, dst: usize, attribute: i32): u32 {
-  escapeInto(src, len, dst, 0xffffffff, attribute != 0);
-  return lastWritten;
-}

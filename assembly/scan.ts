@@ -18,9 +18,8 @@ const MAX_PATTERN: u32 = 70;
 
 const PATTERN: usize = memory.data(80, 16);
 const SEAM: usize = memory.data(160, 16); // tail (<= 69) ++ chunk head (<= 69)
-// Horspool shifts, one byte per byte value: for PATTERN, and scratch for indexOfScalar
+// Horspool shifts of PATTERN, one byte per byte value
 const SKIP: usize = memory.data(256, 16);
-const SKIP_TMP: usize = memory.data(256, 16);
 
 // Horspool: below this pattern length, or this many candidate positions, the
 // word-at-a-time filter alone is faster
@@ -233,14 +232,6 @@ export function findScalar(hay: usize, len: u32, pat: usize, patLen: u32, skip: 
     }
   }
   return -1;
-}
-
-/** First index of pat in hay, or -1 (no SIMD). */
-export function indexOfScalar(hay: usize, len: u32, pat: usize, patLen: u32): i32 {
-  if (patLen == 0) return 0;
-  if (patLen > len) return -1;
-  if (patLen >= SKIP_MIN_PATTERN && len - patLen >= SKIP_MIN_POSITIONS) buildSkip(pat, patLen, SKIP_TMP);
-  return findScalar(hay, len, pat, patLen, SKIP_TMP);
 }
 
 /** Offset of the first match among the 16 positions of a candidate mask, or -1. */
