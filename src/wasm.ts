@@ -68,6 +68,11 @@ export function engineSupportsSimd(): boolean {
 /** Feature detection runs once per process (or page). */
 let simdDetected: boolean | undefined;
 
+function detectSimd(): boolean {
+  simdDetected ??= engineSupportsSimd();
+  return simdDetected;
+}
+
 /** Decodes the inlined base64 with the platform's atob: no Buffer, no runtime dependency. */
 function decodeInlined(base64: string): Uint8Array<ArrayBuffer> {
   const binary = atob(base64);
@@ -128,7 +133,7 @@ export class Core {
   }
 
   static async create(options: CoreOptions): Promise<Core> {
-    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const simd = options.simd ?? detectSimd();
     const key = `${simd}:${options.scratchSize}:${options.ringSize}`;
     const reused = idle.get(key)?.pop();
     if (reused) return reused;
@@ -140,7 +145,8 @@ export class Core {
     const exports = instance.exports as unknown as CoreExports;
     const status = exports.init(options.scratchSize, options.ringSize);
     if (status === -2) throw invalidArg('ringSize and scratchSize must be at least 4096 bytes');
-    if (status !== 0) throw invalidArg(`ringSize ${options.ringSize} and scratchSize ${options.scratchSize} do not fit`);
+    if (status !== 0)
+      throw invalidArg(`ringSize ${options.ringSize} and scratchSize ${options.scratchSize} do not fit`);
     return new Core(exports, memory.buffer, options, key);
   }
 
@@ -187,7 +193,8 @@ export class Core {
   /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */
   commit(n: number): void {
     const reserved = this.core.ringReservedLength();
-    if (this.core.ringCommit(n) < 0) throw invalidArg(`a commit of ${n} bytes exceeds the ${reserved}-byte reservation`);
+    if (this.core.ringCommit(n) < 0)
+      throw invalidArg(`a commit of ${n} bytes exceeds the ${reserved}-byte reservation`);
   }
 
   /** The committed, unreleased bytes as one or two views, oldest first. */
