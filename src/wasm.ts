@@ -206,8 +206,10 @@ export class Core {
     return views;
   }
 
+  /** Frees the n oldest committed bytes (those handed out and returned). */
   release(n: number): void {
-    this.core.ringRelease(n);
+    const used = this.core.ringUsed();
+    if (this.core.ringRelease(n) < 0) throw invalidArg(`a release of ${n} bytes exceeds the ${used} committed`);
   }
 
   get used(): number {

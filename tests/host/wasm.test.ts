@@ -32,6 +32,15 @@ test('a commit past the reservation is E_INVALIDARG and commits nothing', async 
   assert.equal(core.used, 0);
 });
 
+test('a release past the committed bytes is E_INVALIDARG and releases nothing', async () => {
+  const core = await Core.create({ ringSize: 8192, scratchSize: 4096 });
+  put(core, 'abc');
+  assert.throws(() => core.release(4), isInvalidArg(/4 bytes exceeds the 3 committed/));
+  assert.equal(core.used, 3);
+  core.release(3);
+  assert.equal(core.used, 0);
+});
+
 test('a MIME boundary of 0 or 71 bytes is E_INVALIDARG; 1 and 70 are taken', async () => {
   const core = await Core.create({ ringSize: 8192, scratchSize: 4096 });
   assert.throws(() => core.setBoundary(''), isInvalidArg(/1 to 70 bytes .* not 0/));
