@@ -148,7 +148,11 @@ function middleEquals(a: usize, b: usize, patLen: u32): bool {
 /** pat at p, given nothing about p yet. */
 @inline
 function matchAt(p: usize, pat: usize, patLen: u32): bool {
-  return load<u8>(p) == load<u8>(pat) && load<u8>(p + patLen - 1) == load<u8>(pat + patLen - 1) && middleEquals(p, pat, patLen);
+  return (
+    load<u8>(p) == load<u8>(pat) &&
+    load<u8>(p + patLen - 1) == load<u8>(pat + patLen - 1) &&
+    middleEquals(p, pat, patLen)
+  );
 }
 
 /** Bit 8k+7 set for every byte k of v that is zero (and maybe above one that is). */

@@ -183,7 +183,9 @@ describe("escapeWrite into the ring", () => {
 
 /** Offset reported for prefix ++ bad ++ suffix, for several prefixes. */
 function checkRejected(bad: Uint8Array, name: string): void {
-  let prefixes: string[] = ["", "a", "abcdefghijklmno", "abcdefghijklmnop", "é€😀 ok", "0123456789abcdefghijklmnopqrstuvwxyz<>&"];
+  let prefixes: string[] = [
+    "", "a", "abcdefghijklmno", "abcdefghijklmnop", "é€😀 ok", "0123456789abcdefghijklmnopqrstuvwxyz<>&",
+  ];
   for (let k = 0; k < prefixes.length; k++) {
     let pre = bytesOf(prefixes[k]);
     let src = concat(pre, bad);

@@ -245,7 +245,12 @@ describe("indexOf", () => {
   });
   test("self-overlapping patterns over long runs", () => {
     // aaaa…ab in a run of a, and a pattern whose middle differs from its run
-    let pats: string[] = ["aaaaaaaaaaaaaaab", "baaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaabaaaaaaaaaaaaaaaaaaaa", "abababababababac"];
+    let pats: string[] = [
+      "aaaaaaaaaaaaaaab",
+      "baaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      "aaaaaaaaaaaaaaaaaaabaaaaaaaaaaaaaaaaaaaa",
+      "abababababababac",
+    ];
     for (let k = 0; k < pats.length; k++) {
       let pat = bytesOf(pats[k]);
       scanSetPattern(pat.dataStart, pat.length);
