@@ -227,7 +227,8 @@ for (const mode of ['simd', 'scalar', 'js']) {
   });
 }
 console.log(
-  `peak RSS streaming ${sizeLabel(RSS_BYTES)} (copy producer, ring ${sizeLabel(RING)}), sampled every 16 MiB; idle node process with the same imports: ${fmt.mib(idle)} MiB`,
+  `peak RSS streaming ${sizeLabel(RSS_BYTES)} (copy producer, ring ${sizeLabel(RING)}), sampled every 16 MiB; ` +
+    `idle node process with the same imports: ${fmt.mib(idle)} MiB`,
 );
 table(
   rss.map((r) => ({

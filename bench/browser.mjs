@@ -96,7 +96,8 @@ try {
   const r = await page.evaluate((c) => window.runBench(c), config);
 
   console.log(
-    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
+    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; ` +
+      `writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
   );
   table(
     r.base64.sizes.flatMap((s) =>

@@ -139,7 +139,9 @@ for (const build of ['mtom-stream.wasm', 'mtom-stream-scalar.wasm']) {
 }
 table(rows);
 writeResults('ring-copy', {
-  note: 'MB/s = 10^6 bytes copied per second; ratios are medians of per-round ratios; the ring (1 MiB) is filled, then released or restarted at once',
+  note:
+    'MB/s = 10^6 bytes copied per second; ratios are medians of per-round ratios; ' +
+    'the ring (1 MiB) is filled, then released or restarted at once',
   results,
   sink: keep > 0,
 });

@@ -30,7 +30,8 @@ if (!existsSync(dist)) {
 
 const e = environment();
 console.log(
-  `# mtom-stream benchmarks\nnode ${e.node} · ${e.cpu} × ${e.cores} · ${e.platform} · ${e.date}${e.quick ? ' · quick' : ''}`,
+  `# mtom-stream benchmarks\nnode ${e.node} · ${e.cpu} × ${e.cores} · ${e.platform} · ` +
+    `${e.date}${e.quick ? ' · quick' : ''}`,
 );
 const t0 = performance.now();
 const ran = [];
@@ -101,8 +102,9 @@ if (ranNames.has('messages')) {
 }
 if (ranNames.has('file-attachment')) {
   const f = load('file-attachment');
-  add('file-attachment', 'writer readSync vs createReadStream', fmt.x(f.target.sync), '≥ 0.8×', f.target.sync >= 0.8);
-  add('file-attachment', 'writer fh.read vs createReadStream', fmt.x(f.target.async), '≥ 0.8×', f.target.async >= 0.8);
+  const { sync, async } = f.target;
+  add('file-attachment', 'writer readSync vs createReadStream', fmt.x(sync), '≥ 0.8×', sync >= 0.8);
+  add('file-attachment', 'writer fh.read vs createReadStream', fmt.x(async), '≥ 0.8×', async >= 0.8);
   for (const c of f.rss.cases.filter((c) => c.pass !== undefined))
     add(
       'file-attachment',

@@ -242,7 +242,8 @@ async function messagesBench({ seconds, rounds }) {
     const partId = `${crypto.randomUUID()}@example.com`;
     const xml = templateEnvelope(data, `<xop:Include xmlns:xop="${XOP}" href="cid:${partId}"/>`);
     const head = enc.encode(
-      `--${boundary}\r\nContent-ID: <${rootId}>\r\nContent-Type: application/xop+xml; charset=utf-8; type="application/soap+xml"\r\n` +
+      `--${boundary}\r\nContent-ID: <${rootId}>\r\n` +
+        `Content-Type: application/xop+xml; charset=utf-8; type="application/soap+xml"\r\n` +
         `Content-Transfer-Encoding: binary\r\n\r\n${xml}\r\n--${boundary}\r\nContent-ID: <${partId}>\r\n` +
         `Content-Type: ${data.contentType}\r\nContent-Transfer-Encoding: binary\r\n\r\n`,
     );

@@ -33,7 +33,8 @@ export function header(title) {
   console.log(`\n## ${title}`);
   console.log(`node ${e.node} (V8 ${e.v8}) · ${e.cpu} × ${e.cores} · ${e.platform} · ${e.date}`);
   console.log(
-    `${e.secondsPerCase} s per alternative per case, ${e.rounds} interleaved rounds, median round${QUICK ? ' (quick)' : ''}\n`,
+    `${e.secondsPerCase} s per alternative per case, ${e.rounds} interleaved rounds, ` +
+      `median round${QUICK ? ' (quick)' : ''}\n`,
   );
   return e;
 }
