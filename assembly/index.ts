@@ -1,8 +1,7 @@
+// The core's exports: what src/wasm.ts, the benchmarks and the MTOM reader call. Exports only.
+export { init } from "./init";
 export {
-  init,
-  initAt,
   scratchPtr,
-  scratchCapacity,
   ringBase,
   ringCapacity,
   ringReserve,
@@ -25,15 +24,6 @@ export {
   base64Finish,
   simdBuild,
 } from "./base64";
-export {
-  scanSetPattern,
-  scanEnable,
-  scanReset,
-  scanFeed,
-  scanFound,
-  scanFoundOffset,
-  indexOfSimd,
-  indexOfScalar,
-} from "./scan";
-export { xmlFindInvalid, escapeWrite, escapeIntoPure } from "./escape";
+export { scanSetPattern, scanEnable, scanReset, scanFeed, scanFound, scanFoundOffset } from "./scan";
+export { xmlFindInvalid, escapeWrite } from "./escape";
 export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose } from "./mime";

@@ -5,8 +5,7 @@
 // has wrapped, in region B = [0, bEnd) which is newer than A and ends before aStart.
 // So committed data is at most two contiguous spans, and every reservation is one
 // contiguous window (after A, or after B / at 0 when A leaves no room at its end).
-import { scanFeed, scanFound, scanReset } from "./scan";
-import { base64Reset } from "./base64";
+import { scanFeed, scanFound } from "./scan";
 
 const MIN_CAPACITY: u32 = 4096;
 
@@ -28,8 +27,11 @@ let committedTotal: u64 = 0;
 // [ptr0, len0, ptr1, len1], u32 each
 const SPANS: usize = memory.data(16, 16);
 
-/** Lays out scratch and ring from `base` (rounded up to 64). */
-export function initAt(at: usize, scratchCapacity: u32, ringCapacity: u32): i32 {
+/**
+ * Lays out scratch and ring from `at` (rounded up to 64) and empties the ring: 0, -1 if they
+ * do not fit in memory, -2 if a capacity is below 4096. The other units reset in init.ts.
+ */
+export function ringLayout(at: usize, scratchCapacity: u32, ringCapacity: u32): i32 {
   if (ringCapacity < MIN_CAPACITY || scratchCapacity < MIN_CAPACITY) return -2;
   let s = (<u64>at + 63) & ~<u64>63;
   let r = (s + <u64>scratchCapacity + 63) & ~<u64>63;
@@ -46,14 +48,7 @@ export function initAt(at: usize, scratchCapacity: u32, ringCapacity: u32): i32 
   resLen = 0;
   resInB = false;
   committedTotal = 0;
-  base64Reset();
-  scanReset();
   return 0;
-}
-
-/** Lays out scratch and ring right after the module's static data. */
-export function init(scratchCapacity: u32, ringCapacity: u32): i32 {
-  return initAt(__heap_base, scratchCapacity, ringCapacity);
 }
 
 export function scratchPtr(): usize {

@@ -18,9 +18,8 @@ const MAX_PATTERN: u32 = 70;
 
 const PATTERN: usize = memory.data(80, 16);
 const SEAM: usize = memory.data(160, 16); // tail (<= 69) ++ chunk head (<= 69)
-// Horspool shifts, one byte per byte value: for PATTERN, and scratch for indexOfScalar
+// Horspool shifts of PATTERN, one byte per byte value
 const SKIP: usize = memory.data(256, 16);
-const SKIP_TMP: usize = memory.data(256, 16);
 
 // Horspool: below this pattern length, or this many candidate positions, the
 // word-at-a-time filter alone is faster
@@ -149,7 +148,11 @@ function middleEquals(a: usize, b: usize, patLen: u32): bool {
 /** pat at p, given nothing about p yet. */
 @inline
 function matchAt(p: usize, pat: usize, patLen: u32): bool {
-  return load<u8>(p) == load<u8>(pat) && load<u8>(p + patLen - 1) == load<u8>(pat + patLen - 1) && middleEquals(p, pat, patLen);
+  return (
+    load<u8>(p) == load<u8>(pat) &&
+    load<u8>(p + patLen - 1) == load<u8>(pat + patLen - 1) &&
+    middleEquals(p, pat, patLen)
+  );
 }
 
 /** Bit 8k+7 set for every byte k of v that is zero (and maybe above one that is). */
@@ -233,14 +236,6 @@ export function findScalar(hay: usize, len: u32, pat: usize, patLen: u32, skip: 
     }
   }
   return -1;
-}
-
-/** First index of pat in hay, or -1 (no SIMD). */
-export function indexOfScalar(hay: usize, len: u32, pat: usize, patLen: u32): i32 {
-  if (patLen == 0) return 0;
-  if (patLen > len) return -1;
-  if (patLen >= SKIP_MIN_PATTERN && len - patLen >= SKIP_MIN_POSITIONS) buildSkip(pat, patLen, SKIP_TMP);
-  return findScalar(hay, len, pat, patLen, SKIP_TMP);
 }
 
 /** Offset of the first match among the 16 positions of a candidate mask, or -1. */

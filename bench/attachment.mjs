@@ -7,7 +7,19 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './lib/mtom.mjs';
-import { QUICK, ROUNDS, RssSampler, SECONDS, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
+import {
+  QUICK,
+  ROUNDS,
+  RssSampler,
+  SECONDS,
+  argValue,
+  check,
+  fmt,
+  header,
+  reportIdleRss,
+  table,
+  writeResults,
+} from './lib/report.mjs';
 
 const CHUNK = 256 * KiB;
 const RING = MiB;
@@ -39,13 +51,29 @@ if (arg('rss')) {
   };
   const t0 = performance.now();
   if (mode === 'js') {
-    plainLoop({ bytes, chunk: CHUNK, fill: makeFill('copy'), buffer: new Uint8Array(CHUNK), output: (b) => (output(b), progress(delivered)) });
+    plainLoop({
+      bytes,
+      chunk: CHUNK,
+      fill: makeFill('copy'),
+      buffer: new Uint8Array(CHUNK),
+      output: (b) => {
+        output(b);
+        progress(delivered);
+      },
+    });
   } else {
-    await mtomMessage({ output, ringSize: RING, simd: mode === 'simd', producer: reserveProducer(bytes, CHUNK, makeFill('copy'), progress) });
+    await mtomMessage({
+      output,
+      ringSize: RING,
+      simd: mode === 'simd',
+      producer: reserveProducer(bytes, CHUNK, makeFill('copy'), progress),
+    });
   }
   const ms = performance.now() - t0;
   sampler.sample(bytes);
-  console.log(JSON.stringify({ before, peak: sampler.peak, shape: sampler.shape(), delivered, ms, samples: sampler.samples }));
+  console.log(
+    JSON.stringify({ before, peak: sampler.peak, shape: sampler.shape(), delivered, ms, samples: sampler.samples }),
+  );
   process.exit(0);
 }
 
@@ -55,12 +83,16 @@ const RSS_BYTES = QUICK ? 256 * MiB : GiB;
 const TARGET = 0.8;
 const RSS_LIMIT = 64 * MiB;
 
-const env = header(`attachment: a ${sizeLabel(BYTES)} attachment through pushBytes reserve/commit (MB/s)`);
+header(`attachment: a ${sizeLabel(BYTES)} attachment through pushBytes reserve/commit (MB/s)`);
 
 // Verify before timing: the part's body is exactly the bytes the producer wrote, for each fill,
 // each core and ring size, with a size that does not divide the ring.
 for (const kind of ['fill', 'copy']) {
-  for (const [simd, ringSize] of [[true, RING], [true, DEFAULT_RING], [false, RING]]) {
+  for (const [simd, ringSize] of [
+    [true, RING],
+    [true, DEFAULT_RING],
+    [false, RING],
+  ]) {
     const n = 3 * MiB + 12345;
     const fill = makeFill(kind);
     const written = [];
@@ -72,20 +104,31 @@ for (const kind of ['fill', 'copy']) {
     const { writer } = await mtomMessage({
       ringSize,
       simd,
-      output: (bufs) => bufs.forEach((b) => chunks.push(b.slice())),
+      output: (bufs) => {
+        for (const b of bufs) chunks.push(b.slice());
+      },
       producer: reserveProducer(n, CHUNK, recordingFill),
     });
     check(writer.simd === simd, 'core flavour');
     const parts = splitMultipart(Buffer.concat(chunks), boundaryOf(writer.contentType));
     check(parts.length === 2, 'two parts');
-    check(bytesEqual(parts[1].body, Buffer.concat(written)) && parts[1].body.length === n, `attachment bytes (${kind}, ring ${ringSize})`);
+    check(
+      bytesEqual(parts[1].body, Buffer.concat(written)) && parts[1].body.length === n,
+      `attachment bytes (${kind}, ring ${ringSize})`,
+    );
     const href = /href="cid:([^"]+)"/.exec(new TextDecoder().decode(parts[0].body))?.[1];
     check(parts[1].headers['content-id'] === `<${href}>`, 'xop:Include names the part');
   }
 }
 {
   let got = 0;
-  plainLoop({ bytes: 3 * MiB + 5, chunk: CHUNK, fill: makeFill('fill'), buffer: new Uint8Array(CHUNK), output: (b) => (got += b[0].length) });
+  plainLoop({
+    bytes: 3 * MiB + 5,
+    chunk: CHUNK,
+    fill: makeFill('fill'),
+    buffer: new Uint8Array(CHUNK),
+    output: (b) => (got += b[0].length),
+  });
   check(got === 3 * MiB + 5, 'plain loop byte count');
 }
 
@@ -108,7 +151,9 @@ for (const kind of ['fill', 'copy']) {
     unitsPerOp: BYTES,
     run: async (n) => {
       for (let i = 0; i < n; i++) {
-        await counted(() => mtomMessage({ output: discard, ringSize, simd, producer: reserveProducer(BYTES, CHUNK, makeFill(kind)) }));
+        await counted(() =>
+          mtomMessage({ output: discard, ringSize, simd, producer: reserveProducer(BYTES, CHUNK, makeFill(kind)) }),
+        );
       }
     },
   });
@@ -120,7 +165,10 @@ for (const kind of ['fill', 'copy']) {
       name: `plain JS loop, one ${sizeLabel(CHUNK)} buffer`,
       unitsPerOp: BYTES,
       run: async (n) => {
-        for (let i = 0; i < n; i++) await counted(() => plainLoop({ bytes: BYTES, chunk: CHUNK, fill: makeFill(kind), output: discard, buffer: plainBuffer }));
+        for (let i = 0; i < n; i++)
+          await counted(() =>
+            plainLoop({ bytes: BYTES, chunk: CHUNK, fill: makeFill(kind), output: discard, buffer: plainBuffer }),
+          );
       },
     },
   ];
@@ -138,7 +186,12 @@ for (const kind of ['fill', 'copy']) {
   }
   throughput.push({
     producer: kind,
-    alternatives: res.map((r) => ({ name: r.name, MBps: r.rate / 1e6, roundsMBps: r.rounds.map((v) => v / 1e6), vsPlain: ratio(r, plain) })),
+    alternatives: res.map((r) => ({
+      name: r.name,
+      MBps: r.rate / 1e6,
+      roundsMBps: r.rounds.map((v) => v / 1e6),
+      vsPlain: ratio(r, plain),
+    })),
     target: { writerVsPlain: TARGET, pass: ratio(res[0], plain) >= TARGET },
   });
 }
@@ -146,7 +199,13 @@ table(rows);
 
 // (c) RSS, each case in a fresh process.
 const self = fileURLToPath(import.meta.url);
-const child = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' }).trim().split('\n').pop());
+const child = (...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 const idle = median3(() => child('--rss=idle').rss);
 const rss = [];
 for (const mode of ['simd', 'scalar', 'js']) {
@@ -167,7 +226,10 @@ for (const mode of ['simd', 'scalar', 'js']) {
     trace: r.samples.map(([p, v]) => [p / MiB, +(v / MiB).toFixed(1)]),
   });
 }
-console.log(`peak RSS streaming ${sizeLabel(RSS_BYTES)} (copy producer, ring ${sizeLabel(RING)}), sampled every 16 MiB; idle node process with the same imports: ${fmt.mib(idle)} MiB`);
+console.log(
+  `peak RSS streaming ${sizeLabel(RSS_BYTES)} (copy producer, ring ${sizeLabel(RING)}), sampled every 16 MiB; ` +
+    `idle node process with the same imports: ${fmt.mib(idle)} MiB`,
+);
 table(
   rss.map((r) => ({
     case: r.mode === 'js' ? 'plain JS loop (reference)' : `writer, ${r.mode} core`,

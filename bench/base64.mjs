@@ -6,12 +6,12 @@ import { instantiate as loaderInstantiate } from '@assemblyscript/loader';
 import base64js from 'base64-js';
 import { Core } from '../dist/wasm.js';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
-import { check, fmt, header, QUICK, readBuild, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
+import { check, fmt, header, readBuild, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
 const SIZES = [4 * KiB, 256 * KiB, MiB, 64 * MiB];
 const TARGETS = { [MiB]: 1.3, [256 * KiB]: 3 }; // SIMD vs Buffer
 
-const env = header('base64: bytes → base64 bytes (MB/s of input)');
+header('base64: bytes → base64 bytes (MB/s of input)');
 
 const MAX = Math.max(...SIZES);
 const SRC = 1 * MiB;
@@ -49,10 +49,34 @@ for (const size of SIZES) {
   }
 
   const alts = [
-    { name: 'wasm SIMD', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, size, DST); } },
-    { name: 'wasm scalar', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += scalar.exports.base64EncodeScalar(SRC, size, DST); } },
-    { name: "Buffer#toString('base64')", unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += bufView.toString('base64').length; } },
-    { name: 'base64-js fromByteArray', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += base64js.fromByteArray(u8View).length; } },
+    {
+      name: 'wasm SIMD',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, size, DST);
+      },
+    },
+    {
+      name: 'wasm scalar',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += scalar.exports.base64EncodeScalar(SRC, size, DST);
+      },
+    },
+    {
+      name: "Buffer#toString('base64')",
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += bufView.toString('base64').length;
+      },
+    },
+    {
+      name: 'base64-js fromByteArray',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += base64js.fromByteArray(u8View).length;
+      },
+    },
   ];
   const rounds = size >= 64 * MiB ? Math.min(ROUNDS, 5) : ROUNDS;
   const res = await compare(alts, { seconds: SECONDS, rounds });
@@ -99,12 +123,42 @@ const core = await Core.create({ ringSize: 256 * KiB, scratchSize: 64 * KiB, sim
 check(core.used === 0, 'Core instance');
 const boundary = await compare(
   [
-    { name: 'wasm empty export (simdBuild)', run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.simdBuild(); } },
-    { name: 'same export via @assemblyscript/loader wrapper', run: (n) => { for (let i = 0; i < n; i++) keep += wrapped.simdBuild(); } },
-    { name: 'Core#used getter (dist/wasm.js)', run: (n) => { for (let i = 0; i < n; i++) keep += core.used + 1; } },
-    { name: 'wasm base64EncodeSimd, 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, 3, DST); } },
-    { name: "Buffer#toString('base64'), 3 B", run: (n) => { for (let i = 0; i < n; i++) keep += tiny.toString('base64').length; } },
-    { name: 'base64-js fromByteArray, 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += base64js.fromByteArray(tinyU8).length; } },
+    {
+      name: 'wasm empty export (simdBuild)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += simd.exports.simdBuild();
+      },
+    },
+    {
+      name: 'same export via @assemblyscript/loader wrapper',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += wrapped.simdBuild();
+      },
+    },
+    {
+      name: 'Core#used getter (dist/wasm.js)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += core.used + 1;
+      },
+    },
+    {
+      name: 'wasm base64EncodeSimd, 3 B',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, 3, DST);
+      },
+    },
+    {
+      name: "Buffer#toString('base64'), 3 B",
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += tiny.toString('base64').length;
+      },
+    },
+    {
+      name: 'base64-js fromByteArray, 3 B',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += base64js.fromByteArray(tinyU8).length;
+      },
+    },
   ],
   { seconds: SECONDS, rounds: ROUNDS },
 );

@@ -9,9 +9,17 @@ import { KiB, MiB, sizeLabel } from './lib/harness.mjs';
 import { fmt, header, QUICK, ROOT, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
-const env = header('browser: base64 and MTOM in headless Chromium');
+header('browser: base64 and MTOM in headless Chromium');
 if (!existsSync(CHROMIUM)) {
   console.log(`SKIPPED: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or install the chromium package).`);
   writeResults('browser', { skipped: `no Chromium at ${CHROMIUM}` });
@@ -26,7 +34,14 @@ try {
   process.exit(0);
 }
 
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json', '.map': 'application/json' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream bench</title>
 <script type="importmap">{"imports":{"@assemblyscript/loader":"/node_modules/@assemblyscript/loader/index.js"}}</script>
 <script src="/node_modules/base64-js/base64js.min.js"></script>
@@ -49,7 +64,10 @@ const server = createServer((req, res) => {
     res.writeHead(404);
     return res.end('not found');
   }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+  });
   res.end(readFileSync(file));
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -62,15 +80,25 @@ try {
   page.on('console', (m) => console.log(`  [page] ${m.text()}`));
   page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
   await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.benchReady === true || window.benchError !== undefined, null, { timeout: 30000 });
+  await page.waitForFunction(() => window.benchReady === true || window.benchError !== undefined, null, {
+    timeout: 30000,
+  });
   const error = await page.evaluate(() => window.benchError);
   if (error) throw new Error(`the page failed to load: ${error}`);
-  const config = { seconds: SECONDS, rounds: ROUNDS, sizes: [4 * KiB, 256 * KiB, MiB, QUICK ? 16 * MiB : 64 * MiB], bytes: QUICK ? 32 * MiB : 64 * MiB };
+  const config = {
+    seconds: SECONDS,
+    rounds: ROUNDS,
+    sizes: [4 * KiB, 256 * KiB, MiB, QUICK ? 16 * MiB : 64 * MiB],
+    bytes: QUICK ? 32 * MiB : 64 * MiB,
+  };
   const version = browser.version();
   console.log(`Chromium ${version}\n`);
   const r = await page.evaluate((c) => window.runBench(c), config);
 
-  console.log(`Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`);
+  console.log(
+    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; ` +
+      `writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
+  );
   table(
     r.base64.sizes.flatMap((s) =>
       s.alternatives.map((a) => ({
@@ -88,13 +116,28 @@ try {
   console.log(`a ${sizeLabel(r.attachment.bytes)} attachment through pushBytes reserve/commit:`);
   table(
     r.attachment.results.flatMap((p) =>
-      p.alternatives.map((a) => ({ producer: p.producer === 'fill' ? 'view.fill(i & 255)' : 'copy from a 1 MiB pattern', alternative: a.name, 'MB/s': fmt.mbs(a.MBps * 1e6), 'vs plain': fmt.x(a.vsPlain) })),
+      p.alternatives.map((a) => ({
+        producer: p.producer === 'fill' ? 'view.fill(i & 255)' : 'copy from a 1 MiB pattern',
+        alternative: a.name,
+        'MB/s': fmt.mbs(a.MBps * 1e6),
+        'vs plain': fmt.x(a.vsPlain),
+      })),
     ),
   );
   console.log('messages (buffered):');
   table([
-    ...r.messages.mtom.map((m) => ({ case: '2 KB envelope + 100 KiB attachment', builder: m.name, 'msgs/s': fmt.int(m.msgsPerSec), 'vs template': fmt.x(m.vsTemplate) })),
-    ...r.messages.xml.map((m) => ({ case: '2 KB envelope alone', builder: m.name, 'msgs/s': fmt.int(m.msgsPerSec), 'vs template': fmt.x(m.vsTemplate) })),
+    ...r.messages.mtom.map((m) => ({
+      case: '2 KB envelope + 100 KiB attachment',
+      builder: m.name,
+      'msgs/s': fmt.int(m.msgsPerSec),
+      'vs template': fmt.x(m.vsTemplate),
+    })),
+    ...r.messages.xml.map((m) => ({
+      case: '2 KB envelope alone',
+      builder: m.name,
+      'msgs/s': fmt.int(m.msgsPerSec),
+      'vs template': fmt.x(m.vsTemplate),
+    })),
   ]);
   writeResults('browser', { chromium: version, ...r });
 } finally {

@@ -13,7 +13,19 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, median, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, mtomMessage, splitMultipart } from './lib/mtom.mjs';
-import { QUICK, ROUNDS, RssSampler, SECONDS, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
+import {
+  QUICK,
+  ROUNDS,
+  RssSampler,
+  SECONDS,
+  argValue,
+  check,
+  fmt,
+  header,
+  reportIdleRss,
+  table,
+  writeResults,
+} from './lib/report.mjs';
 
 const CHUNK = 256 * KiB;
 const RING = MiB;
@@ -69,18 +81,35 @@ const plainReadSync = (path, output) => {
   const fd = openSync(path, 'r');
   const buffer = new Uint8Array(CHUNK);
   try {
-    for (let n; (n = readSync(fd, buffer, 0, CHUNK, null)) > 0; ) output([buffer.subarray(0, n)]);
+    for (let n = readSync(fd, buffer, 0, CHUNK, null); n > 0; n = readSync(fd, buffer, 0, CHUNK, null)) {
+      output([buffer.subarray(0, n)]);
+    }
   } finally {
     closeSync(fd);
   }
 };
 
 const CASES = {
-  'writer-sync': { name: 'writer, pushBytes + fs.readSync into ring windows', run: (path, out, prog) => viaWriter(syncProducer(path, prog), out) },
-  'writer-async': { name: 'writer, pushBytes + await fileHandle.read into ring windows', run: (path, out, prog) => viaWriter(asyncProducer(path, prog), out) },
-  stream: { name: 'fs.createReadStream (64 KiB default) → discarding Writable', run: (path, out) => viaStream(path, out) },
-  'stream-256k': { name: 'fs.createReadStream (highWaterMark 256 KiB) → discarding Writable', run: (path, out) => viaStream(path, out, CHUNK) },
-  'plain-readsync': { name: 'plain fs.readSync loop, one 256 KiB buffer (reference)', run: (path, out) => plainReadSync(path, out) },
+  'writer-sync': {
+    name: 'writer, pushBytes + fs.readSync into ring windows',
+    run: (path, out, prog) => viaWriter(syncProducer(path, prog), out),
+  },
+  'writer-async': {
+    name: 'writer, pushBytes + await fileHandle.read into ring windows',
+    run: (path, out, prog) => viaWriter(asyncProducer(path, prog), out),
+  },
+  stream: {
+    name: 'fs.createReadStream (64 KiB default) → discarding Writable',
+    run: (path, out) => viaStream(path, out),
+  },
+  'stream-256k': {
+    name: 'fs.createReadStream (highWaterMark 256 KiB) → discarding Writable',
+    run: (path, out) => viaStream(path, out, CHUNK),
+  },
+  'plain-readsync': {
+    name: 'plain fs.readSync loop, one 256 KiB buffer (reference)',
+    run: (path, out) => plainReadSync(path, out),
+  },
 };
 
 // ---- child mode: one pass with RSS sampled every 16 MiB ----
@@ -109,7 +138,7 @@ if (arg('rss')) {
 
 // ---- main ----
 const SIZE = QUICK ? 256 * MiB : GiB;
-const env = header(`file-attachment: a ${sizeLabel(SIZE)} file streamed from disk to a discarding sink (MB/s)`);
+header(`file-attachment: a ${sizeLabel(SIZE)} file streamed from disk to a discarding sink (MB/s)`);
 
 const dir = os.tmpdir();
 const bigFile = `${dir}/mtom-stream-bench-${process.pid}.bin`;
@@ -146,13 +175,21 @@ try {
   closeSync(fd);
   for (const producer of [syncProducer, asyncProducer]) {
     const chunks = [];
-    const { writer } = await mtomMessage({ ringSize: RING, output: (bufs) => bufs.forEach((b) => chunks.push(b.slice())), producer: producer(smallFile) });
+    const { writer } = await mtomMessage({
+      ringSize: RING,
+      output: (bufs) => {
+        for (const b of bufs) chunks.push(b.slice());
+      },
+      producer: producer(smallFile),
+    });
     const parts = splitMultipart(Buffer.concat(chunks), boundaryOf(writer.contentType));
     check(parts.length === 2 && bytesEqual(parts[1].body, small), `${producer.name}: the part is the file`);
   }
   for (const key of ['stream', 'stream-256k', 'plain-readsync']) {
     const chunks = [];
-    await CASES[key].run(smallFile, (bufs) => bufs.forEach((b) => chunks.push(Buffer.from(b))));
+    await CASES[key].run(smallFile, (bufs) => {
+      for (const b of bufs) chunks.push(Buffer.from(b));
+    });
     check(Buffer.concat(chunks).equals(small), `${key}: the bytes are the file`);
   }
 
@@ -188,7 +225,13 @@ try {
   );
 
   const self = fileURLToPath(import.meta.url);
-  const child = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' }).trim().split('\n').pop());
+  const child = (...args) =>
+    JSON.parse(
+      execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
   const idle = median([1, 2, 3].map(() => child('--rss=idle').rss));
   const rss = [];
   for (const key of Object.keys(CASES)) {
@@ -202,10 +245,14 @@ try {
       firstQuarterPeakMiB: r.shape.firstQuarterPeak / MiB,
       lastQuarterPeakMiB: r.shape.lastQuarterPeak / MiB,
       MBps: SIZE / (r.ms / 1000) / 1e6,
-      pass: key.startsWith('writer') ? r.peak - idle < RSS_LIMIT && r.shape.lastQuarterPeak - r.shape.firstQuarterPeak < 8 * MiB : undefined,
+      pass: key.startsWith('writer')
+        ? r.peak - idle < RSS_LIMIT && r.shape.lastQuarterPeak - r.shape.firstQuarterPeak < 8 * MiB
+        : undefined,
     });
   }
-  console.log(`peak RSS over one pass each, sampled every 16 MiB; idle node process with the same imports: ${fmt.mib(idle)} MiB`);
+  console.log(
+    `peak RSS over one pass each, sampled every 16 MiB; idle node process with the same imports: ${fmt.mib(idle)} MiB`,
+  );
   table(
     rss.map((r) => ({
       case: r.name,
@@ -222,8 +269,19 @@ try {
     fileBytes: SIZE,
     chunk: CHUNK,
     ringSize: RING,
-    throughput: res.map((r) => ({ name: r.name, MBps: r.rate / 1e6, roundsMBps: r.rounds.map((v) => v / 1e6), vsCreateReadStream: ratio(r, st), vsCreateReadStream256k: ratio(r, st256) })),
-    target: { writerVsCreateReadStream: TARGET, sync: ratio(ws, st), async: ratio(wa, st), pass: ratio(ws, st) >= TARGET && ratio(wa, st) >= TARGET },
+    throughput: res.map((r) => ({
+      name: r.name,
+      MBps: r.rate / 1e6,
+      roundsMBps: r.rounds.map((v) => v / 1e6),
+      vsCreateReadStream: ratio(r, st),
+      vsCreateReadStream256k: ratio(r, st256),
+    })),
+    target: {
+      writerVsCreateReadStream: TARGET,
+      sync: ratio(ws, st),
+      async: ratio(wa, st),
+      pass: ratio(ws, st) >= TARGET && ratio(wa, st) >= TARGET,
+    },
     rss: { idleRssMiB: idle / MiB, cases: rss },
   });
 } finally {

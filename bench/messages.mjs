@@ -79,7 +79,7 @@ if (profileCase) {
   process.exit(0);
 }
 
-const env = header('messages: a ~2 KB SOAP 1.2 envelope (+ one 100 KiB attachment), buffered output (msgs/s)');
+header('messages: a ~2 KB SOAP 1.2 envelope (+ one 100 KiB attachment), buffered output (msgs/s)');
 
 // ---- verify before timing ----
 
@@ -92,7 +92,10 @@ function normalise({ body, contentType }) {
     ids.push(id);
     return `href="cid:#${ids.length}"`;
   });
-  check(/start="<([^>]+)>"/.exec(contentType)[1] === parts[0].headers['content-id'].slice(1, -1), 'start names the root part');
+  check(
+    /start="<([^>]+)>"/.exec(contentType)[1] === parts[0].headers['content-id'].slice(1, -1),
+    'start names the root part',
+  );
   check(parts[1].headers['content-id'] === `<${ids[0]}>`, 'the xop:Include names the part');
   return {
     rootType: parts[0].headers['content-type'],
@@ -106,7 +109,10 @@ function normalise({ body, contentType }) {
 const ours = normalise(await writerPushBytes());
 const viaWriteBytes = normalise(await writerWriteBytes());
 const theirs = normalise(templateMessage());
-for (const [name, x] of [['pushBytes', ours], ['writeBytes', viaWriteBytes]]) {
+for (const [name, x] of [
+  ['pushBytes', ours],
+  ['writeBytes', viaWriteBytes],
+]) {
   for (const key of ['rootType', 'rootEncoding', 'xml', 'partType', 'partEncoding']) {
     check(x[key] === theirs[key], `${name}: ${key} differs:\n${x[key]}\n${theirs[key]}`);
   }
@@ -122,7 +128,10 @@ check(xmlOurs === templateEnvelope(data), 'template gives the same XML');
 const parser = new XMLParser({ ignoreAttributes: false });
 check(JSON.stringify(parser.parse(xmlOurs)) === JSON.stringify(parser.parse(xmlBuilt)), 'same after parsing');
 
-console.log(`MTOM message: ${fmt.int(messageBytes)} B (root XML ${fmt.int(mtomXmlBytes)} B + 100 KiB part); XML alone: ${fmt.int(Buffer.byteLength(xmlOurs))} B. Outputs verified equivalent.\n`);
+console.log(
+  `MTOM message: ${fmt.int(messageBytes)} B (root XML ${fmt.int(mtomXmlBytes)} B + 100 KiB part); ` +
+    `XML alone: ${fmt.int(Buffer.byteLength(xmlOurs))} B. Outputs verified equivalent.\n`,
+);
 
 // ---- timing ----
 let keep = 0;
@@ -137,7 +146,12 @@ const mtom = await compare(
   [
     { name: 'writer MTOM, pushBytes + sink.write', run: loop(writerPushBytes) },
     { name: 'writer MTOM, writeBytes (becomes a part)', run: loop(writerWriteBytes) },
-    { name: 'template strings + Buffer.concat', run: (n) => { for (let i = 0; i < n; i++) keep += templateMessage().body.length; } },
+    {
+      name: 'template strings + Buffer.concat',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += templateMessage().body.length;
+      },
+    },
   ],
   { seconds: SECONDS, rounds: ROUNDS },
 );
@@ -155,9 +169,17 @@ table(
 
 const xml = await compare(
   [
-    { name: 'writer, text encoding → Uint8Array', run: async (n) => { for (let i = 0; i < n; i++) keep += (await writerXml()).length; } },
+    {
+      name: 'writer, text encoding → Uint8Array',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) keep += (await writerXml()).length;
+      },
+    },
     { name: 'XMLBuilder.build(object) → string', run: loopSync(() => builder.build(builderObject(data))) },
-    { name: 'XMLBuilder.build(object) → TextEncoder bytes', run: loopSync(() => encoder.encode(builder.build(builderObject(data)))) },
+    {
+      name: 'XMLBuilder.build(object) → TextEncoder bytes',
+      run: loopSync(() => encoder.encode(builder.build(builderObject(data)))),
+    },
     { name: 'template string → TextEncoder bytes', run: loopSync(() => encoder.encode(templateEnvelope(data))) },
   ],
   { seconds: SECONDS, rounds: ROUNDS },
@@ -179,14 +201,74 @@ const simdModule = await WebAssembly.compile(readBuild('mtom-stream.wasm'));
 const PAGES = Math.ceil((64 * KiB + 64 * KiB + 256 * KiB) / 65536); // what Core.create asks for by default
 const parts = await compare(
   [
-    { name: 'createXmlWriter() + <a/> + end() (text)', run: async (n) => { for (let i = 0; i < n; i++) { const w = await createXmlWriter(); w.writeStartElement('', 'a', ''); keep += (await w.end()).length; } } },
-    { name: "createXmlWriter({mtom}) + <a/> + end()", run: async (n) => { for (let i = 0; i < n; i++) { const w = await createXmlWriter({ encoding: { type: 'mtom' } }); w.writeStartElement('', 'a', ''); keep += (await w.end()).length; } } },
-    { name: 'Core.create (default sizes)', run: async (n) => { for (let i = 0; i < n; i++) keep += (await Core.create({ ringSize: 256 * KiB, scratchSize: 64 * KiB })).scratch.length; } },
-    { name: '@assemblyscript/loader instantiate (compiled module)', run: async (n) => { for (let i = 0; i < n; i++) { const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES }); keep += (await loaderInstantiate(simdModule, { env: { memory } })).exports.init(64 * KiB, 256 * KiB) + 1; } } },
-    { name: 'WebAssembly.instantiate (compiled module)', run: async (n) => { for (let i = 0; i < n; i++) { const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES }); keep += (await WebAssembly.instantiate(simdModule, { env: { memory } })).exports.init(64 * KiB, 256 * KiB) + 1; } } },
-    { name: 'new WebAssembly.Instance (sync)', run: (n) => { for (let i = 0; i < n; i++) { const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES }); keep += new WebAssembly.Instance(simdModule, { env: { memory } }).exports.init(64 * KiB, 256 * KiB) + 1; } } },
-    { name: `new WebAssembly.Memory(${PAGES} pages)`, run: (n) => { for (let i = 0; i < n; i++) keep += new WebAssembly.Memory({ initial: PAGES, maximum: PAGES }).buffer.byteLength; } },
-    { name: 'new Uint8Array(100 KiB).slice() (one attachment copy)', run: (n) => { for (let i = 0; i < n; i++) keep += ATTACHMENT.slice().length; } },
+    {
+      name: 'createXmlWriter() + <a/> + end() (text)',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          const w = await createXmlWriter();
+          w.writeStartElement('', 'a', '');
+          keep += (await w.end()).length;
+        }
+      },
+    },
+    {
+      name: 'createXmlWriter({mtom}) + <a/> + end()',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          const w = await createXmlWriter({ encoding: { type: 'mtom' } });
+          w.writeStartElement('', 'a', '');
+          keep += (await w.end()).length;
+        }
+      },
+    },
+    {
+      name: 'Core.create (default sizes)',
+      run: async (n) => {
+        for (let i = 0; i < n; i++)
+          keep += (await Core.create({ ringSize: 256 * KiB, scratchSize: 64 * KiB })).scratch.length;
+      },
+    },
+    {
+      name: '@assemblyscript/loader instantiate (compiled module)',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
+          keep += (await loaderInstantiate(simdModule, { env: { memory } })).exports.init(64 * KiB, 256 * KiB) + 1;
+        }
+      },
+    },
+    {
+      name: 'WebAssembly.instantiate (compiled module)',
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
+          keep +=
+            (await WebAssembly.instantiate(simdModule, { env: { memory } })).exports.init(64 * KiB, 256 * KiB) + 1;
+        }
+      },
+    },
+    {
+      name: 'new WebAssembly.Instance (sync)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) {
+          const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
+          keep += new WebAssembly.Instance(simdModule, { env: { memory } }).exports.init(64 * KiB, 256 * KiB) + 1;
+        }
+      },
+    },
+    {
+      name: `new WebAssembly.Memory(${PAGES} pages)`,
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          keep += new WebAssembly.Memory({ initial: PAGES, maximum: PAGES }).buffer.byteLength;
+      },
+    },
+    {
+      name: 'new Uint8Array(100 KiB).slice() (one attachment copy)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += ATTACHMENT.slice().length;
+      },
+    },
   ],
   { seconds: QUICK ? SECONDS / 2 : SECONDS * 0.67, rounds: ROUNDS },
 );
@@ -211,8 +293,9 @@ const findings = {
   usMemory: us(parts[6]),
 };
 console.log(
-  `XML alone: ${usXml.toFixed(1)} µs/msg, of which ${usFixed.toFixed(1)} µs (${(100 * findings.fixedShareOfXmlMessage).toFixed(0)}%) is ` +
-    `creating a writer and ending a trivial document; writing the envelope's ~95 calls takes ${findings.usWritingEnvelope.toFixed(1)} µs ` +
+  `XML alone: ${usXml.toFixed(1)} µs/msg, of which ${usFixed.toFixed(1)} µs ` +
+    `(${(100 * findings.fixedShareOfXmlMessage).toFixed(0)}%) is creating a writer and ending a trivial document; ` +
+    `writing the envelope's ~95 calls takes ${findings.usWritingEnvelope.toFixed(1)} µs ` +
     `(XMLBuilder: ${findings.usXmlBuilder.toFixed(1)} µs for all of it).`,
 );
 
@@ -221,7 +304,11 @@ const profiles = {};
 for (const which of ['mtom', 'xml']) {
   const dir = mkdtempSync(`${os.tmpdir()}/mtom-stream-prof-`);
   try {
-    execFileSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, fileURLToPath(import.meta.url), `--profile-child=${which}`], { encoding: 'utf8' });
+    execFileSync(
+      process.execPath,
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, fileURLToPath(import.meta.url), `--profile-child=${which}`],
+      { encoding: 'utf8' },
+    );
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     profiles[which] = summariseProfile(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')));
   } finally {
@@ -229,7 +316,7 @@ for (const which of ['mtom', 'xml']) {
   }
   console.log(`--cpu-prof, writer ${which === 'mtom' ? 'MTOM message' : 'XML alone'}, 2.5 s loop: top self time`);
   table(profiles[which].self.slice(0, 12).map((f) => ({ function: f.name, 'self %': f.pct.toFixed(1) })));
-  console.log('inclusive time of the writer\'s steps:');
+  console.log("inclusive time of the writer's steps:");
   table(profiles[which].inclusive.map((f) => ({ function: f.name, 'total %': f.pct.toFixed(1) })));
 }
 
@@ -270,7 +357,26 @@ function summariseProfile(profile) {
   // Inclusive: a function's time counts once per sample stack even under recursion.
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const WATCH = ['createXmlWriter', 'create', 'instantiate', 'compileCore', 'writeEnvelope', 'end', 'takeMessage', 'finish', 'emitParts', 'write', 'markup', 'text', 'writeStartElement', 'writeChars', 'writeEndElement', 'writeAttribute', 'run', 'garbage collector'];
+  const WATCH = [
+    'createXmlWriter',
+    'create',
+    'instantiate',
+    'compileCore',
+    'writeEnvelope',
+    'end',
+    'takeMessage',
+    'finish',
+    'emitParts',
+    'write',
+    'markup',
+    'text',
+    'writeStartElement',
+    'writeChars',
+    'writeEndElement',
+    'writeAttribute',
+    'run',
+    'garbage collector',
+  ];
   const incl = new Map();
   for (const [id, t] of selfTime) {
     const seen = new Set();
@@ -285,7 +391,10 @@ function summariseProfile(profile) {
   const pct = (t) => (100 * t) / total;
   return {
     totalMs: total / 1000,
-    self: [...self].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([name, t]) => ({ name, pct: pct(t) })),
+    self: [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([name, t]) => ({ name, pct: pct(t) })),
     inclusive: WATCH.filter((n) => incl.has(n)).map((name) => ({ name, pct: pct(incl.get(name)) })),
   };
 }

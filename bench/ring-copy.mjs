@@ -11,7 +11,7 @@ const SIZES = [4 * KiB, 64 * KiB, MiB];
 const TARGET = 0.9;
 const BOUNDARY = 'uuid:0f8fad5b-d9cb-469f-a165-70867728950e';
 
-const env = header('ring-copy: bytes into the ring (MB/s)');
+header('ring-copy: bytes into the ring (MB/s)');
 
 const MAX = Math.max(...SIZES);
 let keep = 0; // results flow here so that no engine can drop the work
@@ -91,7 +91,10 @@ for (const build of ['mtom-stream.wasm', 'mtom-stream-scalar.wasm']) {
       setAt = 0;
       let count = 0;
       sets(chunks, src, (at) => {
-        check(at % size === 0 && at + size <= CAP && Buffer.compare(ring.subarray(at, at + size), srcInJs) === 0, 'set bytes');
+        check(
+          at % size === 0 && at + size <= CAP && Buffer.compare(ring.subarray(at, at + size), srcInJs) === 0,
+          'set bytes',
+        );
         count++;
       });
       check(count === chunks && setAt === (((chunks - 1) % (CAP / size)) + 1) * size, 'set wraps');
@@ -136,7 +139,9 @@ for (const build of ['mtom-stream.wasm', 'mtom-stream-scalar.wasm']) {
 }
 table(rows);
 writeResults('ring-copy', {
-  note: 'MB/s = 10^6 bytes copied per second; ratios are medians of per-round ratios; the ring (1 MiB) is filled, then released or restarted at once',
+  note:
+    'MB/s = 10^6 bytes copied per second; ratios are medians of per-round ratios; ' +
+    'the ring (1 MiB) is filled, then released or restarted at once',
   results,
   sink: keep > 0,
 });

@@ -18,7 +18,10 @@ if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(', ')}; choose from ${BENCHES.join(', ')}`);
   process.exit(2);
 }
-const selected = wanted.length === 0 ? BENCHES : BENCHES.filter((b) => wanted.some((w) => b === w || (b.includes(w) && !BENCHES.includes(w))));
+const selected =
+  wanted.length === 0
+    ? BENCHES
+    : BENCHES.filter((b) => wanted.some((w) => b === w || (b.includes(w) && !BENCHES.includes(w))));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 if (!existsSync(dist)) {
   console.error('dist/ is missing: run `npm run build` first (npm run bench does).');
@@ -26,37 +29,70 @@ if (!existsSync(dist)) {
 }
 
 const e = environment();
-console.log(`# mtom-stream benchmarks\nnode ${e.node} · ${e.cpu} × ${e.cores} · ${e.platform} · ${e.date}${e.quick ? ' · quick' : ''}`);
+console.log(
+  `# mtom-stream benchmarks\nnode ${e.node} · ${e.cpu} × ${e.cores} · ${e.platform} · ` +
+    `${e.date}${e.quick ? ' · quick' : ''}`,
+);
 const t0 = performance.now();
 const ran = [];
 for (const name of selected) {
   const start = performance.now();
-  const r = spawnSync(process.execPath, [fileURLToPath(new URL(`${name}.mjs`, import.meta.url)), ...flags], { stdio: 'inherit', env: process.env });
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(`${name}.mjs`, import.meta.url)), ...flags], {
+    stdio: 'inherit',
+    env: process.env,
+  });
   const seconds = (performance.now() - start) / 1000;
   ran.push({ name, ok: r.status === 0, seconds });
   if (r.status !== 0) console.log(`\n!! ${name} failed (exit ${r.status ?? r.signal})`);
 }
 
 // ---- summary of targets ----
-const load = (name) => (existsSync(`${RESULTS}${name}.json`) ? JSON.parse(readFileSync(`${RESULTS}${name}.json`, 'utf8')) : undefined);
+const load = (name) =>
+  existsSync(`${RESULTS}${name}.json`) ? JSON.parse(readFileSync(`${RESULTS}${name}.json`, 'utf8')) : undefined;
 const rows = [];
-const add = (benchmark, what, value, target, pass) => rows.push({ benchmark, measure: what, value, target, verdict: pass === undefined ? '' : pass ? 'pass' : 'FAIL' });
+const add = (benchmark, what, value, target, pass) =>
+  rows.push({ benchmark, measure: what, value, target, verdict: pass === undefined ? '' : pass ? 'pass' : 'FAIL' });
 const ranNames = new Set(ran.filter((r) => r.ok).map((r) => r.name));
 if (ranNames.has('base64')) {
   for (const s of load('base64').sizes.filter((s) => s.target)) {
-    add('base64', `SIMD vs Buffer#toString, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdVsBuffer), `≥ ${s.target.simdVsBuffer}×`, s.target.pass);
+    add(
+      'base64',
+      `SIMD vs Buffer#toString, ${s.size / 1024} KiB`,
+      fmt.x(s.ratios.simdVsBuffer),
+      `≥ ${s.target.simdVsBuffer}×`,
+      s.target.pass,
+    );
   }
 }
 if (ranNames.has('ring-copy')) {
   for (const r of load('ring-copy').results) {
-    add('ring-copy', `ringWrite vs set, ${r.core}, ${r.size / 1024} KiB`, fmt.x(r.ratios.ringWriteVsSetFromMemory), `≥ ${r.target.ringWriteVsSetFromMemory}×`, r.target.pass);
+    add(
+      'ring-copy',
+      `ringWrite vs set, ${r.core}, ${r.size / 1024} KiB`,
+      fmt.x(r.ratios.ringWriteVsSetFromMemory),
+      `≥ ${r.target.ringWriteVsSetFromMemory}×`,
+      r.target.pass,
+    );
   }
 }
 if (ranNames.has('attachment')) {
   const a = load('attachment');
-  for (const t of a.throughput) add('attachment', `writer (SIMD, ring 1 MiB) vs plain loop, ${t.producer}`, fmt.x(t.alternatives[0].vsPlain), `≥ ${t.target.writerVsPlain}×`, t.target.pass);
+  for (const t of a.throughput)
+    add(
+      'attachment',
+      `writer (SIMD, ring 1 MiB) vs plain loop, ${t.producer}`,
+      fmt.x(t.alternatives[0].vsPlain),
+      `≥ ${t.target.writerVsPlain}×`,
+      t.target.pass,
+    );
   for (const c of a.rss.cases.filter((c) => c.pass !== undefined)) {
-    add('attachment', `peak RSS − idle, ${c.mode} core, ${a.rss.bytes / 2 ** 20} MiB`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+    add(
+      'attachment',
+      `peak RSS − idle, ${c.mode} core, ${a.rss.bytes / 2 ** 20} MiB`,
+      `${c.peakAboveIdleMiB.toFixed(1)} MiB`,
+      'flat, < 64 MiB',
+      c.pass,
+    );
   }
 }
 if (ranNames.has('messages')) {
@@ -66,18 +102,29 @@ if (ranNames.has('messages')) {
 }
 if (ranNames.has('file-attachment')) {
   const f = load('file-attachment');
-  add('file-attachment', 'writer readSync vs createReadStream', fmt.x(f.target.sync), '≥ 0.8×', f.target.sync >= 0.8);
-  add('file-attachment', 'writer fh.read vs createReadStream', fmt.x(f.target.async), '≥ 0.8×', f.target.async >= 0.8);
-  for (const c of f.rss.cases.filter((c) => c.pass !== undefined)) add('file-attachment', `peak RSS − idle, ${c.case}`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+  const { sync, async } = f.target;
+  add('file-attachment', 'writer readSync vs createReadStream', fmt.x(sync), '≥ 0.8×', sync >= 0.8);
+  add('file-attachment', 'writer fh.read vs createReadStream', fmt.x(async), '≥ 0.8×', async >= 0.8);
+  for (const c of f.rss.cases.filter((c) => c.pass !== undefined))
+    add(
+      'file-attachment',
+      `peak RSS − idle, ${c.case}`,
+      `${c.peakAboveIdleMiB.toFixed(1)} MiB`,
+      'flat, < 64 MiB',
+      c.pass,
+    );
 }
 if (ranNames.has('browser')) {
   const b = load('browser');
   if (b.skipped) add('browser', 'skipped', b.skipped, '', undefined);
-  else for (const s of b.base64.sizes.filter((s) => s.size === 1024 * 1024)) for (const a of s.alternatives.slice(0, 1)) add('browser', 'wasm SIMD base64 vs btoa chunks, 1 MiB', fmt.x(a.vsBtoa), '(no target)', undefined);
+  else
+    for (const s of b.base64.sizes.filter((s) => s.size === 1024 * 1024))
+      for (const a of s.alternatives.slice(0, 1))
+        add('browser', 'wasm SIMD base64 vs btoa chunks, 1 MiB', fmt.x(a.vsBtoa), '(no target)', undefined);
 }
 console.log(`\n## Summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 table(ran.map((r) => ({ benchmark: r.name, status: r.ok ? 'ok' : 'FAILED', seconds: r.seconds.toFixed(1) })));
 if (rows.length > 0) table(rows);
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(`${RESULTS}summary.json`, JSON.stringify({ environment: e, ran, targets: rows }, null, 2) + '\n');
+writeFileSync(`${RESULTS}summary.json`, `${JSON.stringify({ environment: e, ran, targets: rows }, null, 2)}\n`);
 process.exit(ran.every((r) => r.ok) ? 0 : 1);

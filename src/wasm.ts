@@ -7,10 +7,12 @@
  * it never detaches: that is what makes lending ring windows to callbacks safe.
  */
 import { instantiate } from '@assemblyscript/loader';
+import { invalidArg } from './errors.js';
 import { SCALAR_CORE_BASE64, SIMD_CORE_BASE64 } from './generated/wasm-binaries.js';
 
 /** The core's exports (assembly/index.ts). Pointers are byte offsets into linear memory. */
 type CoreExports = {
+  /** Lays out memory and resets every unit (assembly/init.ts): 0, or -1/-2 for sizes that do not fit. */
   init(scratchCapacity: number, ringCapacity: number): number;
   scratchPtr(): number;
   ringReserve(min: number, max: number): number;
@@ -65,6 +67,11 @@ export function engineSupportsSimd(): boolean {
 
 /** Feature detection runs once per process (or page). */
 let simdDetected: boolean | undefined;
+
+function detectSimd(): boolean {
+  simdDetected ??= engineSupportsSimd();
+  return simdDetected;
+}
 
 /** Decodes the inlined base64 with the platform's atob: no Buffer, no runtime dependency. */
 function decodeInlined(base64: string): Uint8Array<ArrayBuffer> {
@@ -126,24 +133,20 @@ export class Core {
   }
 
   static async create(options: CoreOptions): Promise<Core> {
-    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const simd = options.simd ?? detectSimd();
     const key = `${simd}:${options.scratchSize}:${options.ringSize}`;
     const reused = idle.get(key)?.pop();
     if (reused) return reused;
     const pages = Math.ceil((STATIC_RESERVE + options.scratchSize + options.ringSize) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     // Loaded through the loader; calls go to the raw exports, which this runtime needs no glue for.
-    const { instance } = await instantiate<CoreExports>(await compileCore(simd), {
-      env: {
-        memory,
-        abort() {
-          throw new Error('mtom-stream core aborted');
-        },
-      },
-    });
+    // The only import is the memory: the core is built without `abort` (asconfig.json, `use`).
+    const { instance } = await instantiate<CoreExports>(await compileCore(simd), { env: { memory } });
     const exports = instance.exports as unknown as CoreExports;
     const status = exports.init(options.scratchSize, options.ringSize);
-    if (status !== 0) throw new RangeError(`mtom-stream core could not lay out its memory (status ${status})`);
+    if (status === -2) throw invalidArg('ringSize and scratchSize must be at least 4096 bytes');
+    if (status !== 0)
+      throw invalidArg(`ringSize ${options.ringSize} and scratchSize ${options.scratchSize} do not fit`);
     return new Core(exports, memory.buffer, options, key);
   }
 
@@ -153,7 +156,6 @@ export class Core {
    */
   recycle(): void {
     this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
-    this.core.scanEnable(0);
     const list = idle.get(this.poolKey) ?? [];
     if (list.length < IDLE_LIMIT) list.push(this);
     idle.set(this.poolKey, list);
@@ -190,7 +192,9 @@ export class Core {
 
   /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */
   commit(n: number): void {
-    if (this.core.ringCommit(n) < 0) throw new RangeError(`commit of ${n} bytes exceeds the reservation`);
+    const reserved = this.core.ringReservedLength();
+    if (this.core.ringCommit(n) < 0)
+      throw invalidArg(`a commit of ${n} bytes exceeds the ${reserved}-byte reservation`);
   }
 
   /** The committed, unreleased bytes as one or two views, oldest first. */
@@ -202,8 +206,10 @@ export class Core {
     return views;
   }
 
+  /** Frees the n oldest committed bytes (those handed out and returned). */
   release(n: number): void {
-    this.core.ringRelease(n);
+    const used = this.core.ringUsed();
+    if (this.core.ringRelease(n) < 0) throw invalidArg(`a release of ${n} bytes exceeds the ${used} committed`);
   }
 
   get used(): number {
@@ -262,10 +268,11 @@ export class Core {
 
   // MIME framing (assembly/mime.ts).
 
+  /** Sets the MIME boundary for the parts that follow and scans for it in their bodies. */
   setBoundary(boundary: string): void {
     const { written } = textEncoder.encodeInto(boundary, this.scratch);
     if (this.core.mimeSetBoundary(this.core.scratchPtr(), written) !== 0) {
-      throw new RangeError('boundary length out of range');
+      throw invalidArg(`a MIME boundary is 1 to 70 bytes (RFC 2046 §5.1.1), not ${written}`);
     }
   }
 

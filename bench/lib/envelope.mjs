@@ -107,23 +107,35 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 
 /** The envelope as one template string; `include` is the m:Content element's inner XML or undefined. */
 export function templateEnvelope(d, include) {
-  return `<s:Envelope xmlns:s="${SOAP12}" xmlns:a="${WSA}" xmlns:m="${SVC}"${include === undefined ? '' : ` xmlns:xmime="${XMIME}"`}>` +
-    `<s:Header><a:Action s:mustUnderstand="1">${esc(d.action)}</a:Action><a:MessageID>${esc(d.messageId)}</a:MessageID>` +
-    `<a:ReplyTo><a:Address>${esc(d.replyTo)}</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">${esc(d.to)}</a:To></s:Header>` +
-    `<s:Body><m:SubmitDocument><m:Document id="${d.documentId}"><m:Title>${esc(d.title)}</m:Title><m:Author>${esc(d.author)}</m:Author>` +
+  return (
+    `<s:Envelope xmlns:s="${SOAP12}" xmlns:a="${WSA}" xmlns:m="${SVC}"` +
+    `${include === undefined ? '' : ` xmlns:xmime="${XMIME}"`}>` +
+    `<s:Header><a:Action s:mustUnderstand="1">${esc(d.action)}</a:Action>` +
+    `<a:MessageID>${esc(d.messageId)}</a:MessageID>` +
+    `<a:ReplyTo><a:Address>${esc(d.replyTo)}</a:Address></a:ReplyTo>` +
+    `<a:To s:mustUnderstand="1">${esc(d.to)}</a:To></s:Header>` +
+    `<s:Body><m:SubmitDocument><m:Document id="${d.documentId}">` +
+    `<m:Title>${esc(d.title)}</m:Title><m:Author>${esc(d.author)}</m:Author>` +
     `<m:Created>${esc(d.created)}</m:Created><m:Department>${esc(d.department)}</m:Department>` +
     `<m:Tags>${d.tags.map((t) => `<m:Tag>${esc(t)}</m:Tag>`).join('')}</m:Tags>` +
     `<m:Description>${esc(d.description)}</m:Description>` +
-    `<m:Owner><m:Id>${esc(d.owner.id)}</m:Id><m:Name>${esc(d.owner.name)}</m:Name><m:Email>${esc(d.owner.email)}</m:Email></m:Owner>` +
+    `<m:Owner><m:Id>${esc(d.owner.id)}</m:Id><m:Name>${esc(d.owner.name)}</m:Name>` +
+    `<m:Email>${esc(d.owner.email)}</m:Email></m:Owner>` +
     `<m:Retention period="${esc(d.retention)}"/><m:Flags/>` +
     `<m:File><m:Name>${esc(d.fileName)}</m:Name><m:Size>${d.size}</m:Size><m:Checksum>${esc(d.checksum)}</m:Checksum>` +
     (include === undefined ? '' : `<m:Content xmime:contentType="${esc(d.contentType)}">${include}</m:Content>`) +
-    `</m:File></m:Document></m:SubmitDocument></s:Body></s:Envelope>`;
+    `</m:File></m:Document></m:SubmitDocument></s:Body></s:Envelope>`
+  );
 }
 
 // ---- fast-xml-parser XMLBuilder ----
 
-export const BUILDER_OPTIONS = { ignoreAttributes: false, attributeNamePrefix: '@_', suppressEmptyNode: true, format: false };
+export const BUILDER_OPTIONS = {
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  suppressEmptyNode: true,
+  format: false,
+};
 
 /** The envelope (without attachment) as the object XMLBuilder takes. */
 export function builderObject(d) {

@@ -72,7 +72,11 @@ export function boundaryOf(contentType) {
 /** Index of `needle` in `hay` from `from`, or -1 (plain loop: for checks, not for timing). */
 export function indexOfBytes(hay, needle, from = 0) {
   const first = needle[0];
-  outer: for (let i = hay.indexOf(first, from); i >= 0 && i <= hay.length - needle.length; i = hay.indexOf(first, i + 1)) {
+  outer: for (
+    let i = hay.indexOf(first, from);
+    i >= 0 && i <= hay.length - needle.length;
+    i = hay.indexOf(first, i + 1)
+  ) {
     for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
     return i;
   }
@@ -101,7 +105,8 @@ export function splitMultipart(message, boundary) {
   const first = ascii(`--${boundary}\r\n`);
   const delim = ascii(`\r\n--${boundary}`);
   const blank = ascii('\r\n\r\n');
-  if (!bytesEqual(message.subarray(0, first.length), first)) throw new Error('message does not start with the first delimiter');
+  if (!bytesEqual(message.subarray(0, first.length), first))
+    throw new Error('message does not start with the first delimiter');
   const parts = [];
   let at = first.length;
   for (;;) {

@@ -32,7 +32,10 @@ export function header(title) {
   const e = environment();
   console.log(`\n## ${title}`);
   console.log(`node ${e.node} (V8 ${e.v8}) · ${e.cpu} × ${e.cores} · ${e.platform} · ${e.date}`);
-  console.log(`${e.secondsPerCase} s per alternative per case, ${e.rounds} interleaved rounds, median round${QUICK ? ' (quick)' : ''}\n`);
+  console.log(
+    `${e.secondsPerCase} s per alternative per case, ${e.rounds} interleaved rounds, ` +
+      `median round${QUICK ? ' (quick)' : ''}\n`,
+  );
   return e;
 }
 
@@ -40,9 +43,10 @@ export function header(title) {
 export function table(rows, columns = Object.keys(rows[0] ?? {})) {
   const cells = rows.map((r) => columns.map((c) => String(r[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
-  const line = (vals) => '| ' + vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ') + ' |';
+  const line = (vals) =>
+    `| ${vals.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
   console.log(line(columns));
-  console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const row of cells) console.log(line(row));
   console.log('');
 }
@@ -50,7 +54,7 @@ export function table(rows, columns = Object.keys(rows[0] ?? {})) {
 export function writeResults(name, data) {
   mkdirSync(RESULTS, { recursive: true });
   const file = `${RESULTS}${name}.json`;
-  writeFileSync(file, JSON.stringify({ benchmark: name, environment: environment(), ...data }, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify({ benchmark: name, environment: environment(), ...data }, null, 2)}\n`);
   console.log(`results: bench/results/${name}.json`);
 }
 
@@ -96,6 +100,10 @@ export class RssSampler {
     const n = this.samples.length;
     const q = Math.max(1, Math.floor(n / 4));
     const peakOf = (list) => Math.max(...list.map(([, r]) => r));
-    return { firstQuarterPeak: peakOf(this.samples.slice(0, q)), lastQuarterPeak: peakOf(this.samples.slice(n - q)), samples: n };
+    return {
+      firstQuarterPeak: peakOf(this.samples.slice(0, q)),
+      lastQuarterPeak: peakOf(this.samples.slice(n - q)),
+      samples: n,
+    };
   }
 }

@@ -5,7 +5,8 @@ import {
   base64Reset,
   base64Write,
 } from "../../assembly/base64";
-import { initAt, ringRelease, ringSpans, spanTable, ringUsed } from "../../assembly/ring";
+import { initAt } from "../../assembly/init";
+import { ringRelease, ringSpans, spanTable, ringUsed } from "../../assembly/ring";
 import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
 
 seedRandom(0x9e3779b9);

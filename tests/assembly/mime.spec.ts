@@ -1,6 +1,6 @@
 import { mimeSetBoundary, mimeWriteClose, mimeWritePartHeader } from "../../assembly/mime";
+import { initAt } from "../../assembly/init";
 import {
-  initAt,
   ringCommit,
   ringRelease,
   ringReserve,

@@ -1,7 +1,5 @@
 import {
   bytesCommitted,
-  init,
-  initAt,
   ringBase,
   ringCapacity,
   ringCommit,
@@ -17,6 +15,7 @@ import {
   spanTable,
   status,
 } from "../../assembly/ring";
+import { init, initAt } from "../../assembly/init";
 import { scanEnable } from "../../assembly/scan";
 import { seedRandom, xorshift } from "./helpers";
 
