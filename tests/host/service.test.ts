@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it as test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { postMessage, requestMessage, writeAttachment, type NodeAttachmentSource, type XmlWriter } from '../../src/node.js';
+import { packMessage, writeXml } from '../../src/xml/node.js';
 import { assertDigests, parseDigests, SOAP11, SOAP12 } from '../service/digests.js';
 import { javaServiceUnavailable, SERVICE_NS, startJavaService, type JavaService } from '../service/java-service.js';
 import { randomBytes } from './mtom-reader.js';
@@ -80,6 +81,18 @@ const SIZES = [0, 767, 768, MIB];
 const sized = (seed: number): Attachment[] => SIZES.map((size, i) => ({ name: `p${i}`, bytes: randomBytes(size, seed + i) }));
 const unsized = (seed: number): Attachment[] =>
   sized(seed).map((a) => ({ ...a, source: () => streamOf(a.bytes) }));
+
+const XOP = 'http://www.w3.org/2004/08/xop/include';
+
+/** An envelope as text, one element per attachment holding `<xop:Include href="cid:NAME"/>`. */
+function envelopeWithPlaceholders(version: Version, attachments: Attachment[]): string {
+  const elements = attachments.map((a) => `<t:${a.name} xmime:contentType="image/png"><xop:Include href="cid:${a.name}"/></t:${a.name}>`);
+  return (
+    `<?xml version="1.0" encoding="utf-8"?>\n<s:Envelope xmlns:s="${version.envelope}"><s:Body>` +
+    `<t:Upload xmlns:t="${SERVICE_NS}" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
+    `${elements.join('')}</t:Upload></s:Body></s:Envelope>`
+  );
+}
 
 const total = (attachments: Attachment[]) => attachments.reduce((sum, a) => sum + a.bytes.length, 0);
 
@@ -159,6 +172,68 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
           const digests = parseDigests(body);
           assert.equal(digests.contentLength, undefined, 'chunked');
           assertDigests(digests, attachments);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('packMessage: an envelope with cid: placeholders, sent with its exact Content-Length', async () => {
+        const attachments = sized(61);
+        const packed = await packMessage(envelopeWithPlaceholders(version, attachments), {
+          attachments: Object.fromEntries(attachments.map((a) => [a.name, a.bytes])),
+          encoding: version.encoding,
+        });
+        const response = await fetch(version.url(service), {
+          method: 'POST',
+          headers: { ...packed.headers, ...version.headers },
+          body: packed.body,
+          duplex: 'half',
+        } as RequestInit);
+        const body = await response.text();
+        assert.equal(response.status, 200, body);
+        const digests = parseDigests(body);
+        assert.equal(digests.contentLength, packed.length);
+        assertDigests(digests, attachments.map((a) => ({ ...a, xop: true })));
+        assert.deepEqual(digests.parts.map((p) => p.type), attachments.map(() => 'image/png'));
+      });
+
+      it('writeXml in postMessage (chunked, streams) and requestMessage (file: placeholders, long base64 text)', async () => {
+        const streamed = unsized(71);
+        const viaFetch = await postMessage(
+          version.url(service),
+          async (writer) => {
+            await writeXml(writer, envelopeWithPlaceholders(version, streamed), {
+              attachments: Object.fromEntries(streamed.map((a) => [a.name, streamOf(a.bytes)])),
+            });
+          },
+          { encoding: version.encoding, headers: version.headers },
+        );
+        const fetchBody = await viaFetch.text();
+        assert.equal(viaFetch.status, 200, fetchBody);
+        assert.equal(parseDigests(fetchBody).contentLength, undefined);
+        assertDigests(parseDigests(fetchBody), streamed);
+
+        const dir = await mkdtemp(join(tmpdir(), 'mtom-service-xml-'));
+        try {
+          const file = randomBytes(MIB, 72);
+          const inline = randomBytes(5000, 73);
+          await writeFile(join(dir, 'file.bin'), file);
+          const xml =
+            `<s:Envelope xmlns:s="${version.envelope}"><s:Body><t:Upload xmlns:t="${SERVICE_NS}" xmlns:xop="${XOP}">` +
+            '<t:file><xop:Include href="file:file.bin"/></t:file>' +
+            `<t:inline>${Buffer.from(inline).toString('base64')}</t:inline>` +
+            '</t:Upload></s:Body></s:Envelope>';
+          const viaHttp = await requestMessage(version.url(service), async (writer) => void (await writeXml(writer, xml, { baseDir: dir, minPartSize: 768 })), {
+            encoding: version.encoding,
+            headers: version.headers,
+          });
+          const httpBody = await text(viaHttp);
+          assert.equal(viaHttp.statusCode, 200, httpBody);
+          assert.ok(parseDigests(httpBody).contentLength! > MIB);
+          assertDigests(parseDigests(httpBody), [
+            { name: 'file', bytes: file, xop: true },
+            { name: 'inline', bytes: inline, xop: true },
+          ]);
         } finally {
           await rm(dir, { recursive: true, force: true });
         }

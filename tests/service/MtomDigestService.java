@@ -8,7 +8,7 @@
  * one through SHA-256, never holding an attachment whole, and answers:
  *
  *   <d:Digests xmlns:d="urn:mtom-stream:service" contentLength="the request's, or none when chunked">
- *     <d:part name="child's local name" size="bytes" sha256="hex" xop="true|false"/> …
+ *     <d:part name="child's local name" size="bytes" sha256="hex" xop="true|false" type="part's Content-Type"/> …
  *   </d:Digests>
  *
  * It is a Provider<Message> (Metro's own message type) rather than an SEI, so no wrapper beans
@@ -109,6 +109,7 @@ public class MtomDigestService implements Provider<Message> {
     MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
     long size = 0;
     boolean xop = false;
+    String type = "";
     StringBuilder text = new StringBuilder();
     for (int event = reader.next(); event != XMLStreamConstants.END_ELEMENT; event = reader.next()) {
       if (event == XMLStreamConstants.START_ELEMENT) throw new IllegalArgumentException(name + " holds an element, not binary content");
@@ -117,6 +118,7 @@ public class MtomDigestService implements Provider<Message> {
       // Metro's MTOM reader gives an xop:Include as Base64Data over the part (XOP §3); text stays text.
       if (pcdata instanceof Base64Data data) {
         xop = true;
+        type = data.getDataHandler().getContentType();
         size += digestStream(open(data.getDataHandler()), sha256);
       } else {
         text.append(pcdata);
@@ -128,7 +130,11 @@ public class MtomDigestService implements Provider<Message> {
       size = bytes.length;
     }
     String hex = HexFormat.of().formatHex(sha256.digest());
-    return "<d:part name=\"" + name + "\" size=\"" + size + "\" sha256=\"" + hex + "\" xop=\"" + xop + "\"/>";
+    return "<d:part name=\"" + name + "\" size=\"" + size + "\" sha256=\"" + hex + "\" xop=\"" + xop + "\" type=\"" + escape(type) + "\"/>";
+  }
+
+  private static String escape(String value) {
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace("\"", "&quot;");
   }
 
   private static InputStream open(DataHandler handler) throws Exception {

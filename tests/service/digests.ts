@@ -14,6 +14,8 @@ export interface PartDigest {
   sha256: string;
   /** True when the service read the content from an attachment part (xop:Include), false when inline. */
   xop: boolean;
+  /** The attachment part's Content-Type ('' when inline). */
+  type: string;
 }
 
 export interface Digests {
@@ -27,11 +29,15 @@ export function parseDigests(body: string): Digests {
   if (/<(\w+:)?Fault\b/.test(body)) throw new Error(`the service answered with a fault:\n${body}`);
   const digests = [...body.matchAll(/<d:part ([^>]*)\/>/g)].map(([, attributes]) => {
     const value = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)![1];
-    return { name: value('name'), size: Number(value('size')), sha256: value('sha256'), xop: value('xop') === 'true' };
+    return { name: value('name'), size: Number(value('size')), sha256: value('sha256'), xop: value('xop') === 'true', type: decodeXml(value('type')) };
   });
   const root = /<d:Digests [^>]*\bcontentLength="([^"]*)"/.exec(body);
   assert.ok(root, `no Digests element in the answer:\n${body.slice(0, 2000)}`);
   return { contentLength: root[1] === 'none' ? undefined : Number(root[1]), parts: digests };
+}
+
+function decodeXml(value: string): string {
+  return value.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
 }
 
 export function sha256(bytes: Uint8Array): string {
