@@ -200,7 +200,8 @@ export class XmlCopier {
     const size = atEnd && !frame.written ? run.decodedSize() : undefined;
     if (size !== undefined && minPartSize !== undefined && size >= minPartSize) {
       const region = run.toStore();
-      this.writer.pushBytes((sink) => storedProducer(store, region, sink), { size });
+      // With MTOM the part is read back at end(); with the text encoding now, re-encoded canonically.
+      await this.writer.pushBytes((sink) => storedProducer(store, region, sink), { size });
       this.parts++;
       run.reset();
       return;

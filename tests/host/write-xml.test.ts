@@ -139,6 +139,16 @@ describe('writeXml: parts', () => {
     assert.ok(rebuildXml(parsed).includes(`<m:big>${Buffer.from(big).toString('base64')}</m:big>`));
   });
 
+  it('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
+    const data = randomBytes(100_000, 5);
+    const wrapped = Buffer.from(data).toString('base64').replace(/.{76}/g, '$&\r\n');
+    const xml = `<m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:a><xop:Include href="cid:a"/></m:a><m:b>${wrapped}</m:b></m:Up>`;
+    const { result, message } = await intoBody(xml, { attachments: { a: data }, minPartSize: 768 });
+    assert.equal(result.parts, 2);
+    const canonical = Buffer.from(data).toString('base64');
+    assert.ok(latin1(message).includes(`<m:a>${canonical}</m:a><m:b>${canonical}</m:b>`));
+  });
+
   it('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     writer.writeStartElement('', 'root', 'urn:r');
