@@ -21,10 +21,21 @@ const SPILL_AT = 1024 * 1024;
 /** Writes a placeholder's part: `href` is the xop:Include's, already checked to be cid: or file:. */
 export type IncludeResolver = (writer: XmlWriter, href: string) => void | Promise<void>;
 
+/** An element's name, for choosing which base64 text may become a part. */
+export interface ElementName {
+  prefix: string;
+  localName: string;
+  ns: string;
+}
+
 export interface CopierOptions {
   resolveInclude: IncludeResolver;
   /** Base64 text decoding to at least this many bytes becomes a part; undefined: never. */
   minPartSize: number | undefined;
+  /** Which elements' base64 text may become a part; default all. */
+  optimize: ((element: ElementName) => boolean) | undefined;
+  /** Told of each part as it is queued: the placeholder's href, or `<qname>` for base64 text. */
+  onPart: ((label: string) => void) | undefined;
   store: TextStore;
 }
 
@@ -34,6 +45,8 @@ interface Frame {
   declared: Map<string, string>;
   /** An xop:Include placeholder: not written, its parent gets the part. */
   include: boolean;
+  /** Whether its base64 text may become a part. */
+  eligible: boolean;
   /** Some content (text or elements) has been written into it. */
   written: boolean;
   /** Its binary content is queued as a part: only whitespace may follow. */
@@ -117,7 +130,9 @@ export class XmlCopier {
       if (!usedByName && this.declaredAbove(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
     }
     for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
-    this.frames.push({ qname: tag.name, declared, include: false, written: false, sealed: false });
+    const { minPartSize, optimize } = this.options;
+    const eligible = minPartSize !== undefined && (optimize?.({ prefix: tag.prefix, localName: tag.local, ns: tag.uri }) ?? true);
+    this.frames.push({ qname: tag.name, declared, include: false, eligible, written: false, sealed: false });
     await this.maybeFlush();
   }
 
@@ -135,8 +150,9 @@ export class XmlCopier {
     if (!/^(cid|file):/i.test(href)) throw invalidArg(`xop:Include href="${href}": a placeholder's href is cid:NAME or file:PATH`);
     await this.options.resolveInclude(this.writer, href);
     this.parts++;
+    this.options.onPart?.(href);
     parent.sealed = true;
-    this.frames.push({ qname: tag.name, declared: new Map(), include: true, written: false, sealed: false });
+    this.frames.push({ qname: tag.name, declared: new Map(), include: true, eligible: false, written: false, sealed: false });
   }
 
   private async comment(text: string): Promise<void> {
@@ -182,7 +198,7 @@ export class XmlCopier {
     }
     if (this.plain) return this.writeText(frame, sliceText(text));
     this.run.add(text);
-    if (!this.run.mayBeBase64 || (this.options.minPartSize === undefined && !this.run.isWhitespace)) {
+    if (!this.run.mayBeBase64 || (!frame.eligible && !this.run.isWhitespace)) {
       this.plain = true;
       await this.writeText(frame, this.run.slices());
     }
@@ -197,12 +213,13 @@ export class XmlCopier {
       return;
     }
     const { minPartSize, store } = this.options;
-    const size = atEnd && !frame.written ? run.decodedSize() : undefined;
+    const size = atEnd && frame.eligible && !frame.written ? run.decodedSize() : undefined;
     if (size !== undefined && minPartSize !== undefined && size >= minPartSize) {
       const region = run.toStore();
       // With MTOM the part is read back at end(); with the text encoding now, re-encoded canonically.
       await this.writer.pushBytes((sink) => storedProducer(store, region, sink), { size });
       this.parts++;
+      this.options.onPart?.(`<${frame.qname}>`);
       run.reset();
       return;
     }

@@ -10,11 +10,12 @@ import type { XmlSource } from './parse.js';
 import { copyXml, createMemoryStore, type WriteXmlHost, type WriteXmlOptions, type WriteXmlResult } from './write-xml.js';
 
 export type { XmlSource } from './parse.js';
+export type { ElementName } from './copier.js';
 export type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 export type { PackedMessage, PackMessageOptions } from './pack-message.js';
 
 const host: WriteXmlHost<AttachmentSource> = {
-  writeAttachment: (writer, source) => writeAttachment(writer, source),
+  writeAttachment: (writer, source, contentType) => writeAttachment(writer, source, { contentType }),
   createStore: createMemoryStore,
 };
 

@@ -14,6 +14,7 @@ import type { XmlSource } from './parse.js';
 import { copyXml, type WriteXmlHost, type WriteXmlOptions, type WriteXmlResult } from './write-xml.js';
 
 export type { XmlSource } from './parse.js';
+export type { ElementName } from './copier.js';
 export type { WriteXmlResult } from './write-xml.js';
 export type { PackedMessage } from './pack-message.js';
 
@@ -31,8 +32,8 @@ export type NodePackMessageOptions = PackMessageOptions<NodeAttachmentSource> & 
 export function writeXml(writer: XmlWriter, source: XmlSource, options: NodeWriteXmlOptions = {}): Promise<WriteXmlResult> {
   const { baseDir } = options;
   const host: WriteXmlHost<NodeAttachmentSource> = {
-    writeAttachment: (target, source) => writeAttachment(target, source),
-    writeFile: (target, href) => writeAttachment(target, { path: fileUnder(href, baseDir) }),
+    writeAttachment: (target, source, contentType) => writeAttachment(target, source, { contentType }),
+    writeFile: (target, href, contentType) => writeAttachment(target, { path: fileUnder(href, baseDir) }, { contentType }),
     createStore: () => new FileTextStore(),
   };
   return copyXml(writer, source, options, host);

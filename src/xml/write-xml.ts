@@ -6,7 +6,7 @@
  */
 import { invalidArg } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
-import { XmlCopier, type IncludeResolver } from './copier.js';
+import { XmlCopier, type ElementName, type IncludeResolver } from './copier.js';
 import { parseXml, type XmlSource } from './parse.js';
 import { MemoryTextStore, type TextStore } from './text-run.js';
 
@@ -18,6 +18,16 @@ export interface WriteXmlOptions<Source> {
    * is streamed, not held as one string. Default: undefined, base64 text is copied as text.
    */
   minPartSize?: number;
+  /** Which elements' base64 text may become a part (with `minPartSize`). Default: every element. */
+  optimize?: (element: ElementName) => boolean;
+  /**
+   * The Content-Type of a placeholder's part, by its href (`cid:NAME`, `file:PATH`); undefined
+   * leaves it to the element's xmime:contentType, the source's own type (a Blob's), or
+   * application/octet-stream.
+   */
+  contentTypeFor?: (href: string) => string | undefined;
+  /** Told of each part as it is queued, in message order: the placeholder's href, or `<qname>` for base64 text. */
+  onPart?: (label: string) => void;
 }
 
 /** What a copy did. */
@@ -32,9 +42,9 @@ export interface WriteXmlResult {
 
 /** What an entry (universal or Node) supplies: how sources and file: hrefs become parts, where text waits. */
 export interface WriteXmlHost<Source> {
-  writeAttachment(writer: XmlWriter, source: Source): void | Promise<void>;
+  writeAttachment(writer: XmlWriter, source: Source, contentType: string | undefined): void | Promise<void>;
   /** Writes the part for `href="file:…"`; undefined where files cannot be read (browsers). */
-  writeFile?(writer: XmlWriter, href: string): void | Promise<void>;
+  writeFile?(writer: XmlWriter, href: string, contentType: string | undefined): void | Promise<void>;
   createStore(): TextStore;
 }
 
@@ -59,12 +69,13 @@ export async function copyXml<Source>(
         const attachment = attachments.get(name);
         if (attachment === undefined) throw invalidArg(`xop:Include href="${href}" has no attachment: give attachments["${name}"]`);
         used.add(name);
-        return host.writeAttachment(target, attachment);
+        return host.writeAttachment(target, attachment, options.contentTypeFor?.(href));
       }
       if (!host.writeFile) throw invalidArg(`xop:Include href="${href}": file: placeholders are read only in Node`);
-      return host.writeFile(target, href);
+      return host.writeFile(target, href, options.contentTypeFor?.(href));
     };
-    const copier = new XmlCopier(writer, { resolveInclude, minPartSize, store });
+    const { optimize, onPart } = options;
+    const copier = new XmlCopier(writer, { resolveInclude, minPartSize, optimize, onPart, store });
     await parseXml(source, async (events) => {
       for (const event of events) await copier.apply(event);
     });

@@ -139,6 +139,32 @@ describe('writeXml: parts', () => {
     assert.ok(rebuildXml(parsed).includes(`<m:big>${Buffer.from(big).toString('base64')}</m:big>`));
   });
 
+  it('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
+    const data = randomBytes(2000, 6);
+    const b64 = Buffer.from(data).toString('base64');
+    const xml =
+      `<m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:keep>${b64}</m:keep><m:data>${b64}</m:data>` +
+      '<m:a><xop:Include href="cid:a"/></m:a><m:b><xop:Include href="cid:b"/></m:b></m:Up>';
+    const labels: string[] = [];
+    const { result, message, writer } = await intoBody(
+      xml,
+      {
+        attachments: { a: data, b: new Blob([data], { type: 'image/gif' }) },
+        minPartSize: 768,
+        optimize: ({ localName, ns }) => ns === 'urn:m' && localName === 'data',
+        contentTypeFor: (href) => (href === 'cid:a' ? 'application/pdf' : undefined),
+        onPart: (label) => labels.push(label),
+      },
+      true,
+    );
+    assert.equal(result.parts, 3);
+    assert.deepEqual(labels, ['<m:data>', 'cid:a', 'cid:b']);
+    const parsed = parseMtom(message, writer.contentType);
+    assert.ok(latin1(parsed.parts[0].bytes).includes(`<m:keep>${b64}</m:keep>`));
+    assert.deepEqual(parsed.parts.slice(1).map((p) => p.headers['content-type']), ['application/octet-stream', 'application/pdf', 'image/gif']);
+    for (const part of parsed.parts.slice(1)) assert.deepEqual(part.bytes, data);
+  });
+
   it('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
     const data = randomBytes(100_000, 5);
     const wrapped = Buffer.from(data).toString('base64').replace(/.{76}/g, '$&\r\n');
