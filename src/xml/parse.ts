@@ -31,7 +31,11 @@ const FEED_CHUNK = 64 * 1024;
  * and every event was applied. Malformed XML, a DOCTYPE, UTF-16 or invalid UTF-8 reject with
  * WS_E_INVALID_FORMAT.
  */
-export async function parseXml(source: XmlSource, apply: (events: ParseEvent[]) => Promise<void>): Promise<void> {
+export async function parseXml(
+  source: XmlSource,
+  apply: (events: ParseEvent[]) => Promise<void>,
+  namespaces: Readonly<Record<string, string>> = {},
+): Promise<void> {
   const queue: ParseEvent[] = [];
   let parser: SaxesParser<{ xmlns: true; fragment: boolean }> | undefined;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -39,7 +43,7 @@ export async function parseXml(source: XmlSource, apply: (events: ParseEvent[]) 
   const start = (first: string) => {
     // A declaration makes it a document (one root element); anything else may be a fragment.
     const fragment = !/^\uFEFF?<\?xml[ \t\r\n]/.test(first);
-    const p = new SaxesParser({ xmlns: true, fragment });
+    const p = new SaxesParser({ xmlns: true, fragment, additionalNamespaces: { ...namespaces } });
     p.on('xmldecl', (decl) => queue.push({ kind: 'decl', decl }));
     p.on('doctype', () => {
       throw invalidFormat(DOCTYPE_REFUSED);

@@ -26,6 +26,11 @@ export interface WriteXmlOptions<Source> {
    * application/octet-stream.
    */
   contentTypeFor?: (href: string) => string | undefined;
+  /**
+   * Prefixes a fragment may use without declaring them (prefix → namespace URI), such as those
+   * the writer has in scope where the fragment goes. Default none.
+   */
+  namespaces?: Readonly<Record<string, string>>;
   /** Told of each part as it is queued, in message order: the placeholder's href, or `<qname>` for base64 text. */
   onPart?: (label: string) => void;
 }
@@ -76,9 +81,13 @@ export async function copyXml<Source>(
     };
     const { optimize, onPart } = options;
     const copier = new XmlCopier(writer, { resolveInclude, minPartSize, optimize, onPart, store });
-    await parseXml(source, async (events) => {
-      for (const event of events) await copier.apply(event);
-    });
+    await parseXml(
+      source,
+      async (events) => {
+        for (const event of events) await copier.apply(event);
+      },
+      options.namespaces,
+    );
     // Parts are read back from the store when they are emitted, so it lives as long as the writer.
     writer.closed.then(() => store.close(), () => store.close());
     return {

@@ -86,6 +86,16 @@ describe('writeXml: copying', () => {
     assert.equal(latin1((await writer.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>`);
   });
 
+  it('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
+    const writer = await createXmlWriter();
+    writer.writeStartElement('s', 'Envelope', SOAP12);
+    await assert.rejects(writeXml(writer, '<s:Header/>'), (e: unknown) => e instanceof XmlWriterError && /prefix/.test(e.message));
+    const again = await createXmlWriter();
+    again.writeStartElement('s', 'Envelope', SOAP12);
+    await writeXml(again, '<s:Header/><s:Body s:role="r"/>', { namespaces: { s: SOAP12 } });
+    assert.equal(latin1((await again.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Header/><s:Body s:role="r"/></s:Envelope>`);
+  });
+
   it('rebinds a prefix that the writer has bound to another namespace', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('p', 'outer', 'urn:outer');
