@@ -134,26 +134,43 @@ const { startJavaService } = await serviceHelper((helper) => helper);
 const service = await startJavaService();
 try {
   const self = fileURLToPath(import.meta.url);
-  const child = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+  const child = (...args) =>
+    JSON.parse(
+      execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
+        .trim()
+        .split('\n')
+        .pop(),
+    );
   const idle = median([1, 2, 3].map(() => child('--case=idle').rss));
   const results = [];
   for (const key of Object.keys(CASES)) {
     const r = child(`--case=${key}`, `--url=${service.soap12}`, `--file=${file}`);
     const part = /<d:part [^>]*size="(\d+)" sha256="([0-9a-f]+)" xop="true"/.exec(r.body);
-    check(part && Number(part[1]) === SIZE && part[2] === expected, `${key}: the service read the whole file as a part (${r.body.slice(0, 400)})`);
-    results.push({ case: key, name: CASES[key], seconds: r.ms / 1000, rate: SIZE / (r.ms / 1000), peakAboveIdleMiB: (r.peak - idle) / MiB });
+    check(
+      part && Number(part[1]) === SIZE && part[2] === expected,
+      `${key}: the service read the whole file as a part (${r.body.slice(0, 400)})`,
+    );
+    results.push({
+      case: key,
+      name: CASES[key],
+      seconds: r.ms / 1000,
+      rate: SIZE / (r.ms / 1000),
+      peakAboveIdleMiB: (r.peak - idle) / MiB,
+    });
   }
   const template = results.find((r) => r.case === 'template');
   table(
     results.map((r) => ({
       alternative: r.name,
-      's': r.seconds.toFixed(1),
+      s: r.seconds.toFixed(1),
       'MB/s': fmt.mbs(r.rate),
       'vs template': fmt.x(r.rate / template.rate),
       'client peak RSS − idle MiB': r.peakAboveIdleMiB.toFixed(1),
     })),
   );
-  console.log(`one upload per case (the service digests every byte); idle node process with the same imports: ${fmt.mib(idle)} MiB`);
+  console.log(
+    `one upload per case (the service digests every byte); idle node process with the same imports: ${fmt.mib(idle)} MiB`,
+  );
   writeResults('service-upload', { bytes: SIZE, sha256: expected, idleRssMiB: idle / MiB, results });
 } finally {
   await service.stop();

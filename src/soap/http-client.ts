@@ -62,7 +62,8 @@ export class MtomHttpClient implements IHttpClient {
     exheaders: HeaderMap = {},
     exoptions: { attachments?: SoapAttachment[]; timeout?: number } & Record<string, unknown> = {},
   ): ReturnType<IHttpClient['request']> {
-    const sent = data === null || data === undefined ? this.get(rurl, exheaders) : this.post(rurl, data, exheaders, exoptions);
+    const sent =
+      data === null || data === undefined ? this.get(rurl, exheaders) : this.post(rurl, data, exheaders, exoptions);
     const settled = sent.then(
       (response) => {
         callback(null, response, response.data);
@@ -77,12 +78,18 @@ export class MtomHttpClient implements IHttpClient {
     return settled as unknown as ReturnType<IHttpClient['request']>;
   }
 
-  private async post(rurl: string, data: unknown, exheaders: HeaderMap, exoptions: { attachments?: SoapAttachment[]; timeout?: number }): Promise<MtomHttpResponse> {
+  private async post(
+    rurl: string,
+    data: unknown,
+    exheaders: HeaderMap,
+    exoptions: { attachments?: SoapAttachment[]; timeout?: number },
+  ): Promise<MtomHttpResponse> {
     if (typeof data !== 'string') throw invalidArg('the envelope node-soap hands over is a string');
     const attachments = new Map<string, SoapAttachment>();
     for (const attachment of exoptions.attachments ?? []) {
       if (typeof attachment?.contentId !== 'string') throw invalidArg('a node-soap attachment has a contentId string');
-      if (attachments.has(attachment.contentId)) throw invalidArg(`two attachments have the contentId "${attachment.contentId}"`);
+      if (attachments.has(attachment.contentId))
+        throw invalidArg(`two attachments have the contentId "${attachment.contentId}"`);
       attachments.set(attachment.contentId, attachment);
     }
     const { contentType, headers } = splitHeaders(exheaders);
@@ -102,7 +109,9 @@ export class MtomHttpClient implements IHttpClient {
         const result = await copyXml(writer, data, { attachments, minPartSize: this.options.minPartSize }, host);
         if (result.unusedAttachments.length > 0) {
           // XOP §3: every part is referenced from the root part; an orphan would be ignored at best.
-          const error = invalidArg(`no xop:Include in the envelope refers to the attachment(s) ${result.unusedAttachments.join(', ')}`);
+          const error = invalidArg(
+            `no xop:Include in the envelope refers to the attachment(s) ${result.unusedAttachments.join(', ')}`,
+          );
           writer.abort(error);
           throw error;
         }
@@ -114,7 +123,12 @@ export class MtomHttpClient implements IHttpClient {
     };
     const response = await requestMessage(rurl, copy, {
       ...requestOptions,
-      encoding: { ...this.options.mtom, type: 'mtom', startInfo, action: startInfo === 'application/soap+xml' ? action : undefined },
+      encoding: {
+        ...this.options.mtom,
+        type: 'mtom',
+        startInfo,
+        action: startInfo === 'application/soap+xml' ? action : undefined,
+      },
       headers,
       request: { ...requestOptions.request, ...(exoptions.timeout !== undefined && { timeout: exoptions.timeout }) },
     }).catch((error: unknown) => {
@@ -138,7 +152,13 @@ export class MtomHttpClient implements IHttpClient {
     const data = await response.text();
     const responseHeaders: IncomingHttpHeaders = {};
     response.headers.forEach((value, name) => (responseHeaders[name] = value));
-    return { data, status: response.status, statusText: response.statusText, headers: responseHeaders, config: { headers } };
+    return {
+      data,
+      status: response.status,
+      statusText: response.statusText,
+      headers: responseHeaders,
+      config: { headers },
+    };
   }
 }
 
@@ -170,6 +190,8 @@ async function readText(stream: AsyncIterable<Buffer>): Promise<string> {
  * handleResponse): an MTOM response's root part holds it between the MIME framing.
  */
 function envelopeOf(body: string): string {
-  const match = /(?:<\?[^?]*\?>[\s]*)?<([^:]*):Envelope([\S\s]*)<\/\1:Envelope>/i.exec(body.replace(/<!--[\s\S]*?-->/, ''));
+  const match = /(?:<\?[^?]*\?>[\s]*)?<([^:]*):Envelope([\S\s]*)<\/\1:Envelope>/i.exec(
+    body.replace(/<!--[\s\S]*?-->/, ''),
+  );
   return match ? match[0] : body;
 }

@@ -109,7 +109,8 @@ export class XmlCopier {
     const parent = this.top();
     if (parent) {
       if (parent.include) throw invalidFormat(`<${parent.qname}> must be empty, but it contains <${tag.name}>`);
-      if (parent.sealed) throw invalidFormat(`<${parent.qname}> has an xop:Include, which must be its only content (XOP §3)`);
+      if (parent.sealed)
+        throw invalidFormat(`<${parent.qname}> has an xop:Include, which must be its only content (XOP §3)`);
       await this.endRun(parent, false);
       parent.written = true;
     }
@@ -126,12 +127,14 @@ export class XmlCopier {
       // Namespace fix-up: a binding the element's own name or attributes use is left to the
       // writer, which declares it only where its scope lacks it (and rebinds a clashing prefix);
       // a declaration the copied ancestors already made is not repeated.
-      const usedByName = (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
+      const usedByName =
+        (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
       if (!usedByName && this.declaredAbove(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
     }
     for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
     const { minPartSize, optimize } = this.options;
-    const eligible = minPartSize !== undefined && (optimize?.({ prefix: tag.prefix, localName: tag.local, ns: tag.uri }) ?? true);
+    const eligible =
+      minPartSize !== undefined && (optimize?.({ prefix: tag.prefix, localName: tag.local, ns: tag.uri }) ?? true);
     this.frames.push({ qname: tag.name, declared, include: false, eligible, written: false, sealed: false });
     await this.maybeFlush();
   }
@@ -147,12 +150,20 @@ export class XmlCopier {
     this.run.reset();
     const href = Object.values(tag.attributes).find((a) => a.local === 'href' && a.uri === '')?.value;
     if (href === undefined) throw invalidFormat(`the xop:Include in <${parent.qname}> has no href attribute`);
-    if (!/^(cid|file):/i.test(href)) throw invalidArg(`xop:Include href="${href}": a placeholder's href is cid:NAME or file:PATH`);
+    if (!/^(cid|file):/i.test(href))
+      throw invalidArg(`xop:Include href="${href}": a placeholder's href is cid:NAME or file:PATH`);
     await this.options.resolveInclude(this.writer, href);
     this.parts++;
     this.options.onPart?.(href);
     parent.sealed = true;
-    this.frames.push({ qname: tag.name, declared: new Map(), include: true, eligible: false, written: false, sealed: false });
+    this.frames.push({
+      qname: tag.name,
+      declared: new Map(),
+      include: true,
+      eligible: false,
+      written: false,
+      sealed: false,
+    });
   }
 
   private async comment(text: string): Promise<void> {
@@ -242,7 +253,11 @@ export class XmlCopier {
   }
 }
 
-async function storedProducer(store: TextStore, region: StoredText, sink: { write(bytes: Uint8Array): void | Promise<void> }) {
+async function storedProducer(
+  store: TextStore,
+  region: StoredText,
+  sink: { write(bytes: Uint8Array): void | Promise<void> },
+) {
   for await (const bytes of decodeStored(store, region)) await sink.write(bytes);
 }
 
@@ -251,7 +266,8 @@ function isInclude(tag: SaxesTagNS): boolean {
 }
 
 function checkDeclaration(decl: XMLDecl): void {
-  if (decl.version !== undefined && decl.version !== '1.0') throw invalidFormat(`the XML is version ${decl.version}; only XML 1.0 is copied`);
+  if (decl.version !== undefined && decl.version !== '1.0')
+    throw invalidFormat(`the XML is version ${decl.version}; only XML 1.0 is copied`);
   const encoding = decl.encoding?.toLowerCase();
   if (encoding !== undefined && !['utf-8', 'utf8', 'us-ascii', 'ascii'].includes(encoding)) {
     throw invalidFormat(`the XML declares encoding="${decl.encoding}"; writeXml reads UTF-8`);

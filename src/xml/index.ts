@@ -7,7 +7,13 @@ import { writeAttachment, type AttachmentSource } from '../sources.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { pack, type PackedMessage, type PackMessageOptions } from './pack-message.js';
 import type { XmlSource } from './parse.js';
-import { copyXml, createMemoryStore, type WriteXmlHost, type WriteXmlOptions, type WriteXmlResult } from './write-xml.js';
+import {
+  copyXml,
+  createMemoryStore,
+  type WriteXmlHost,
+  type WriteXmlOptions,
+  type WriteXmlResult,
+} from './write-xml.js';
 
 export type { XmlSource } from './parse.js';
 export type { ElementName } from './copier.js';
@@ -23,11 +29,21 @@ const host: WriteXmlHost<AttachmentSource> = {
  * Copies an XML document or fragment into `writer` at its current position. Long base64 text
  * (`minPartSize`) waits in memory here until its part is sent; in Node it waits in a temporary file.
  */
-export function writeXml(writer: XmlWriter, source: XmlSource, options: WriteXmlOptions<AttachmentSource> = {}): Promise<WriteXmlResult> {
+export function writeXml(
+  writer: XmlWriter,
+  source: XmlSource,
+  options: WriteXmlOptions<AttachmentSource> = {},
+): Promise<WriteXmlResult> {
   return copyXml(writer, source, options, host);
 }
 
-/** An envelope and its attachments to `{ contentType, length, headers, body }`; MTOM unless `encoding` says otherwise. */
-export function packMessage(xml: XmlSource, options: PackMessageOptions<AttachmentSource> = {}): Promise<PackedMessage> {
+/**
+ * An envelope and its attachments to `{ contentType, length, headers, body }`; MTOM unless
+ * `encoding` says otherwise.
+ */
+export function packMessage(
+  xml: XmlSource,
+  options: PackMessageOptions<AttachmentSource> = {},
+): Promise<PackedMessage> {
   return pack(xml, options, writeXml);
 }

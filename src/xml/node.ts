@@ -29,17 +29,25 @@ export interface NodeWriteXmlOptions extends WriteXmlOptions<NodeAttachmentSourc
 export type NodePackMessageOptions = PackMessageOptions<NodeAttachmentSource> & Pick<NodeWriteXmlOptions, 'baseDir'>;
 
 /** Copies an XML document or fragment (a string, bytes, a Web or Node stream) into `writer` at its current position. */
-export function writeXml(writer: XmlWriter, source: XmlSource, options: NodeWriteXmlOptions = {}): Promise<WriteXmlResult> {
+export function writeXml(
+  writer: XmlWriter,
+  source: XmlSource,
+  options: NodeWriteXmlOptions = {},
+): Promise<WriteXmlResult> {
   const { baseDir } = options;
   const host: WriteXmlHost<NodeAttachmentSource> = {
     writeAttachment: (target, source, contentType) => writeAttachment(target, source, { contentType }),
-    writeFile: (target, href, contentType) => writeAttachment(target, { path: fileUnder(href, baseDir) }, { contentType }),
+    writeFile: (target, href, contentType) =>
+      writeAttachment(target, { path: fileUnder(href, baseDir) }, { contentType }),
     createStore: () => new FileTextStore(),
   };
   return copyXml(writer, source, options, host);
 }
 
-/** An envelope and its attachments to `{ contentType, length, headers, body }`; MTOM unless `encoding` says otherwise. */
+/**
+ * An envelope and its attachments to `{ contentType, length, headers, body }`; MTOM unless
+ * `encoding` says otherwise.
+ */
 export function packMessage(xml: XmlSource, options: NodePackMessageOptions = {}): Promise<PackedMessage> {
   const { baseDir, ...rest } = options;
   return pack(xml, rest, (writer, source, copyOptions) => writeXml(writer, source, { ...copyOptions, baseDir }));

@@ -34,12 +34,20 @@ export async function pack<Source>(
   let message;
   try {
     message = await prepareMessage(
-      (writer) => (copied = write(writer, xml, { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces })).then(() => undefined),
+      (writer) =>
+        (copied = write(writer, xml, { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces })).then(
+          () => undefined,
+        ),
       { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
     );
   } catch (error) {
     // The copy's own error (malformed XML, a missing attachment), not the abort it caused.
-    throw copied ? await copied.then(() => error, (copyError: unknown) => copyError) : error;
+    throw copied
+      ? await copied.then(
+          () => error,
+          (copyError: unknown) => copyError,
+        )
+      : error;
   }
   return {
     contentType: message.writer.contentType,

@@ -145,7 +145,8 @@ async function* chunksOf(source: XmlSource): AsyncGenerator<Uint8Array | string>
   }
   if (typeof (source as AsyncIterable<Uint8Array>)?.[Symbol.asyncIterator] === 'function') {
     for await (const chunk of source as AsyncIterable<Uint8Array | string>) {
-      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw invalidArg('an XML stream yields Uint8Array or string chunks');
+      if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array))
+        throw invalidArg('an XML stream yields Uint8Array or string chunks');
       yield chunk;
     }
     return;

@@ -70,7 +70,13 @@ const enum Char {
 }
 
 function isBase64Digit(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === Char.Plus || c === Char.Slash;
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === Char.Plus ||
+    c === Char.Slash
+  );
 }
 
 /** Characters of text one slice of the read-back holds at most. */
@@ -133,7 +139,8 @@ export class TextRun {
   *slices(): Generator<string> {
     if (this.stored) {
       const { offset, length } = this.stored;
-      for (let at = 0; at < length; at += TEXT_SLICE) yield this.store.readSync(offset + at, Math.min(TEXT_SLICE, length - at));
+      for (let at = 0; at < length; at += TEXT_SLICE)
+        yield this.store.readSync(offset + at, Math.min(TEXT_SLICE, length - at));
     }
     for (const piece of this.pieces) yield* sliceText(piece);
   }
@@ -179,7 +186,7 @@ export class TextRun {
 
 /** Splits text into slices of at most TEXT_SLICE characters, never between a surrogate pair. */
 export function* sliceText(text: string): Generator<string> {
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     let end = Math.min(text.length, at + TEXT_SLICE);
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -189,10 +196,14 @@ export function* sliceText(text: string): Generator<string> {
 }
 
 /** Decodes stored base64 text chunk by chunk (RFC 4648 §4): yields the bytes of whole 4-digit quanta. */
-export async function* decodeStored(store: TextStore, region: StoredText, chunkChars = 256 * 1024): AsyncGenerator<Uint8Array> {
+export async function* decodeStored(
+  store: TextStore,
+  region: StoredText,
+  chunkChars = 256 * 1024,
+): AsyncGenerator<Uint8Array> {
   let carry = '';
   const end = region.offset + region.length;
-  for (let at = region.offset; at < end; ) {
+  for (let at = region.offset; at < end;) {
     const n = Math.min(chunkChars, end - at);
     const digits = carry + (await store.read(at, n)).replace(/[\t\n\r ]+/g, '');
     at += n;

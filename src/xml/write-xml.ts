@@ -72,7 +72,8 @@ export async function copyXml<Source>(
         const raw = href.slice(4);
         const name = attachments.has(raw) ? raw : cidName(raw);
         const attachment = attachments.get(name);
-        if (attachment === undefined) throw invalidArg(`xop:Include href="${href}" has no attachment: give attachments["${name}"]`);
+        if (attachment === undefined)
+          throw invalidArg(`xop:Include href="${href}" has no attachment: give attachments["${name}"]`);
         used.add(name);
         return host.writeAttachment(target, attachment, options.contentTypeFor?.(href));
       }
@@ -89,7 +90,10 @@ export async function copyXml<Source>(
       options.namespaces,
     );
     // Parts are read back from the store when they are emitted, so it lives as long as the writer.
-    writer.closed.then(() => store.close(), () => store.close());
+    writer.closed.then(
+      () => store.close(),
+      () => store.close(),
+    );
     return {
       parts: copier.parts,
       unusedAttachments: [...attachments.keys()].filter((name) => !used.has(name)),

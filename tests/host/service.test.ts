@@ -9,7 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it as test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { postMessage, requestMessage, writeAttachment, type NodeAttachmentSource, type XmlWriter } from '../../src/node.js';
+import {
+  postMessage,
+  requestMessage,
+  writeAttachment,
+  type NodeAttachmentSource,
+  type XmlWriter,
+} from '../../src/node.js';
 import { packMessage, writeXml } from '../../src/xml/node.js';
 import { assertDigests, parseDigests, SOAP11, SOAP12 } from '../service/digests.js';
 import { javaServiceUnavailable, SERVICE_NS, startJavaService, type JavaService } from '../service/java-service.js';
@@ -78,15 +84,17 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
 }
 
 const SIZES = [0, 767, 768, MIB];
-const sized = (seed: number): Attachment[] => SIZES.map((size, i) => ({ name: `p${i}`, bytes: randomBytes(size, seed + i) }));
-const unsized = (seed: number): Attachment[] =>
-  sized(seed).map((a) => ({ ...a, source: () => streamOf(a.bytes) }));
+const sized = (seed: number): Attachment[] =>
+  SIZES.map((size, i) => ({ name: `p${i}`, bytes: randomBytes(size, seed + i) }));
+const unsized = (seed: number): Attachment[] => sized(seed).map((a) => ({ ...a, source: () => streamOf(a.bytes) }));
 
 const XOP = 'http://www.w3.org/2004/08/xop/include';
 
 /** An envelope as text, one element per attachment holding `<xop:Include href="cid:NAME"/>`. */
 function envelopeWithPlaceholders(version: Version, attachments: Attachment[]): string {
-  const elements = attachments.map((a) => `<t:${a.name} xmime:contentType="image/png"><xop:Include href="cid:${a.name}"/></t:${a.name}>`);
+  const elements = attachments.map(
+    (a) => `<t:${a.name} xmime:contentType="image/png"><xop:Include href="cid:${a.name}"/></t:${a.name}>`,
+  );
   return (
     `<?xml version="1.0" encoding="utf-8"?>\n<s:Envelope xmlns:s="${version.envelope}"><s:Body>` +
     `<t:Upload xmlns:t="${SERVICE_NS}" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
@@ -126,7 +134,10 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
         assert.equal(response.status, 200, body);
         const digests = parseDigests(body);
         assert.ok(digests.contentLength! > total(attachments), `Content-Length ${digests.contentLength}`);
-        assertDigests(digests, attachments.map((a) => ({ ...a, xop: true })));
+        assertDigests(
+          digests,
+          attachments.map((a) => ({ ...a, xop: true })),
+        );
       });
 
       it('postMessage chunked: streams of unknown size', async () => {
@@ -193,8 +204,14 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
         assert.equal(response.status, 200, body);
         const digests = parseDigests(body);
         assert.equal(digests.contentLength, packed.length);
-        assertDigests(digests, attachments.map((a) => ({ ...a, xop: true })));
-        assert.deepEqual(digests.parts.map((p) => p.type), attachments.map(() => 'image/png'));
+        assertDigests(
+          digests,
+          attachments.map((a) => ({ ...a, xop: true })),
+        );
+        assert.deepEqual(
+          digests.parts.map((p) => p.type),
+          attachments.map(() => 'image/png'),
+        );
       });
 
       it('writeXml in postMessage (chunked, streams) and requestMessage (file: placeholders, long base64 text)', async () => {
@@ -223,10 +240,14 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
             '<t:file><xop:Include href="file:file.bin"/></t:file>' +
             `<t:inline>${Buffer.from(inline).toString('base64')}</t:inline>` +
             '</t:Upload></s:Body></s:Envelope>';
-          const viaHttp = await requestMessage(version.url(service), async (writer) => void (await writeXml(writer, xml, { baseDir: dir, minPartSize: 768 })), {
-            encoding: version.encoding,
-            headers: version.headers,
-          });
+          const viaHttp = await requestMessage(
+            version.url(service),
+            async (writer) => void (await writeXml(writer, xml, { baseDir: dir, minPartSize: 768 })),
+            {
+              encoding: version.encoding,
+              headers: version.headers,
+            },
+          );
           const httpBody = await text(viaHttp);
           assert.equal(viaHttp.statusCode, 200, httpBody);
           assert.ok(parseDigests(httpBody).contentLength! > MIB);
@@ -248,7 +269,10 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
             writer.writeStartElement('s', 'Envelope', version.envelope);
             writer.writeStartElement('s', 'Body', version.envelope);
             writer.writeStartElement('t', 'Upload', SERVICE_NS);
-            for (const [name, bytes] of [['small', small], ['large', large]] as const) {
+            for (const [name, bytes] of [
+              ['small', small],
+              ['large', large],
+            ] as const) {
               writer.writeStartElement('t', name, SERVICE_NS);
               writer.writeBytes(bytes);
               writer.writeEndElement();

@@ -70,13 +70,26 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
 
       it('sends node-soap attachments (Buffers of 0 B, 767 B, 768 B, 1 MiB) as MTOM with the exact Content-Length', async () => {
         const c = await client();
-        const sent = [0, 767, 768, MIB].map((size, i) => ({ bytes: Buffer.from(randomBytes(size, 80 + i)), type: i === 1 ? 'image/png' : 'application/octet-stream' }));
-        const attachments: SoapAttachment[] = sent.map((s, i) => ({ contentId: `part${i}@test`, mimetype: s.type, name: `f${i}.bin`, body: s.bytes }));
+        const sent = [0, 767, 768, MIB].map((size, i) => ({
+          bytes: Buffer.from(randomBytes(size, 80 + i)),
+          type: i === 1 ? 'image/png' : 'application/octet-stream',
+        }));
+        const attachments: SoapAttachment[] = sent.map((s, i) => ({
+          contentId: `part${i}@test`,
+          mimetype: s.type,
+          name: `f${i}.bin`,
+          body: s.bytes,
+        }));
         const [result] = await c.DigestAsync({ file: attachments.map((a) => include(a.contentId)) }, { attachments });
         checkParts(result, sent);
         assert.ok(Number(result.attributes.contentLength) > MIB, `Content-Length ${result.attributes.contentLength}`);
         // What node-soap built is what the adapter streamed: the envelope of this SOAP version.
-        assert.match(c.lastRequest!, version.name === 'SOAP 1.2' ? /http:\/\/www\.w3\.org\/2003\/05\/soap-envelope/ : /schemas\.xmlsoap\.org\/soap\/envelope/);
+        assert.match(
+          c.lastRequest!,
+          version.name === 'SOAP 1.2'
+            ? /http:\/\/www\.w3\.org\/2003\/05\/soap-envelope/
+            : /schemas\.xmlsoap\.org\/soap\/envelope/,
+        );
       });
 
       it('takes file paths and streams: chunked for a stream of unknown size, Content-Length when it is given', async () => {
@@ -102,7 +115,15 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
         const c = await client();
         const body = Buffer.from('x');
         await assert.rejects(
-          c.DigestAsync({ file: [include('a')] }, { attachments: [{ contentId: 'a', body }, { contentId: 'orphan', body }] }),
+          c.DigestAsync(
+            { file: [include('a')] },
+            {
+              attachments: [
+                { contentId: 'a', body },
+                { contentId: 'orphan', body },
+              ],
+            },
+          ),
           (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG' && /orphan/.test(e.message),
         );
         await assert.rejects(
@@ -110,7 +131,15 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
           (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG' && /missing/.test(e.message),
         );
         await assert.rejects(
-          c.DigestAsync({ file: [include('a')] }, { attachments: [{ contentId: 'a', body }, { contentId: 'a', body }] }),
+          c.DigestAsync(
+            { file: [include('a')] },
+            {
+              attachments: [
+                { contentId: 'a', body },
+                { contentId: 'a', body },
+              ],
+            },
+          ),
           (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG' && /two attachments/.test(e.message),
         );
       });
@@ -126,7 +155,10 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
       const c = await soap.createClientAsync(url, { httpClient: new MtomHttpClient() });
       c.setEndpoint(service.soap11);
       const bytes = randomBytes(1000, 99);
-      const [result] = await c.DigestAsync({ file: [include('x')] }, { attachments: [{ contentId: 'x', body: bytes }] });
+      const [result] = await c.DigestAsync(
+        { file: [include('x')] },
+        { attachments: [{ contentId: 'x', body: bytes }] },
+      );
       checkParts(result, [{ bytes }]);
     } finally {
       server.closeAllConnections();

@@ -16,7 +16,11 @@ const XOP = 'http://www.w3.org/2004/08/xop/include';
 const MTOM = { type: 'mtom', boundary: 'MIME_boundary-write-xml', startUri: 'root@write-xml' } as const;
 
 /** Writes Envelope/Body, copies `source` into the Body, and returns the whole message. */
-async function intoBody(source: Parameters<typeof writeXml>[1], options: Parameters<typeof writeXml>[2] = {}, mtom = false) {
+async function intoBody(
+  source: Parameters<typeof writeXml>[1],
+  options: Parameters<typeof writeXml>[2] = {},
+  mtom = false,
+) {
   const writer = await createXmlWriter({ encoding: mtom ? MTOM : { type: 'text' } });
   writer.writeStartElement('s', 'Envelope', SOAP12);
   writer.writeStartElement('s', 'Body', SOAP12);
@@ -35,11 +39,16 @@ async function expectFault(writer: XmlWriter, copy: Promise<unknown>, code: stri
     return true;
   });
   assert.ok(writer.isFaulted, 'the writer is faulted');
-  assert.throws(() => writer.writeEndElement(), (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_OBJECT_FAULTED');
+  assert.throws(
+    () => writer.writeEndElement(),
+    (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_OBJECT_FAULTED',
+  );
 }
 
 const FRAGMENT =
-  '<m:Order xmlns:m="urn:orders" xmlns:s="' + SOAP12 + '" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">' +
+  '<m:Order xmlns:m="urn:orders" xmlns:s="' +
+  SOAP12 +
+  '" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">' +
   '<!-- kept -->' +
   '<m:note>a &lt; b &amp; "c" — é 😀</m:note>' +
   '<m:code xsi:type="m:Code"><![CDATA[<raw> & ]]></m:code>' +
@@ -66,13 +75,36 @@ describe('writeXml: copying', () => {
 
   it('gives the same bytes from every kind of source and any split of the input', async () => {
     const bytes = new TextEncoder().encode(FRAGMENT);
-    const splits = (step: number) => Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => bytes.slice(i * step, (i + 1) * step));
+    const splits = (step: number) =>
+      Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => bytes.slice(i * step, (i + 1) * step));
     const sources: [string, () => Parameters<typeof writeXml>[1]][] = [
       ['Uint8Array', () => bytes],
       ['Node Readable', () => Readable.from(splits(7))],
-      ['ReadableStream, 1-byte chunks (UTF-8 sequences split)', () => new Blob([bytes]).stream().pipeThrough(new TransformStream({ transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))) }))],
-      ['AsyncIterable of strings', () => (async function* () { for (let i = 0; i < FRAGMENT.length; i += 5) yield FRAGMENT.slice(i, i + 5); })()],
-      ...[1, 2, 3, 13, 64].map((step): [string, () => Parameters<typeof writeXml>[1]] => [`async bytes, ${step}-byte chunks`, () => (async function* () { yield* splits(step); })()]),
+      [
+        'ReadableStream, 1-byte chunks (UTF-8 sequences split)',
+        () =>
+          new Blob([bytes])
+            .stream()
+            .pipeThrough(
+              new TransformStream({
+                transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))),
+              }),
+            ),
+      ],
+      [
+        'AsyncIterable of strings',
+        () =>
+          (async function* () {
+            for (let i = 0; i < FRAGMENT.length; i += 5) yield FRAGMENT.slice(i, i + 5);
+          })(),
+      ],
+      ...[1, 2, 3, 13, 64].map((step): [string, () => Parameters<typeof writeXml>[1]] => [
+        `async bytes, ${step}-byte chunks`,
+        () =>
+          (async function* () {
+            yield* splits(step);
+          })(),
+      ]),
     ];
     for (const [name, source] of sources) {
       const { message } = await intoBody(source());
@@ -82,18 +114,27 @@ describe('writeXml: copying', () => {
 
   it('copies a whole document as its root element, at the top of a fresh writer', async () => {
     const writer = await createXmlWriter();
-    await writeXml(writer, `<?xml version="1.0" encoding="UTF-8"?>\n<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>\n`);
+    await writeXml(
+      writer,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>\n`,
+    );
     assert.equal(latin1((await writer.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>`);
   });
 
   it('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('s', 'Envelope', SOAP12);
-    await assert.rejects(writeXml(writer, '<s:Header/>'), (e: unknown) => e instanceof XmlWriterError && /prefix/.test(e.message));
+    await assert.rejects(
+      writeXml(writer, '<s:Header/>'),
+      (e: unknown) => e instanceof XmlWriterError && /prefix/.test(e.message),
+    );
     const again = await createXmlWriter();
     again.writeStartElement('s', 'Envelope', SOAP12);
     await writeXml(again, '<s:Header/><s:Body s:role="r"/>', { namespaces: { s: SOAP12 } });
-    assert.equal(latin1((await again.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Header/><s:Body s:role="r"/></s:Envelope>`);
+    assert.equal(
+      latin1((await again.end())!),
+      `<s:Envelope xmlns:s="${SOAP12}"><s:Header/><s:Body s:role="r"/></s:Envelope>`,
+    );
   });
 
   it('rebinds a prefix that the writer has bound to another namespace', async () => {
@@ -101,7 +142,10 @@ describe('writeXml: copying', () => {
     writer.writeStartElement('p', 'outer', 'urn:outer');
     await writeXml(writer, '<p:inner xmlns:p="urn:inner"><p:x/></p:inner>');
     writer.writeEndElement();
-    assert.equal(latin1((await writer.end())!), '<p:outer xmlns:p="urn:outer"><p:inner xmlns:p="urn:inner"><p:x/></p:inner></p:outer>');
+    assert.equal(
+      latin1((await writer.end())!),
+      '<p:outer xmlns:p="urn:outer"><p:inner xmlns:p="urn:inner"><p:x/></p:inner></p:outer>',
+    );
   });
 });
 
@@ -120,14 +164,21 @@ describe('writeXml: parts', () => {
       `<m:Upload xmlns:m="urn:m" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
       '<m:photo xmime:contentType="image/png">\n  <xop:Include href="cid:photo"/>\n</m:photo>' +
       '<m:report><xop:Include href="file:report.bin"/></m:report></m:Upload>';
-    const { result, message, writer } = await intoBody(xml, { attachments: { photo, spare: new Uint8Array(1) }, baseDir: dir }, true);
+    const { result, message, writer } = await intoBody(
+      xml,
+      { attachments: { photo, spare: new Uint8Array(1) }, baseDir: dir },
+      true,
+    );
     assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 0 });
     const parsed = parseMtom(message, writer.contentType);
     assert.equal(parsed.parts.length, 3);
     assert.equal(parsed.parts[1].headers['content-type'], 'image/png');
     assert.deepEqual(parsed.parts[1].bytes, photo);
     assert.deepEqual(parsed.parts[2].bytes, report);
-    assert.match(latin1(parsed.parts[0].bytes), /<m:photo xmime:contentType="image\/png"><xop:Include [^>]*href="cid:1\.root@write-xml"\/><\/m:photo>/);
+    assert.match(
+      latin1(parsed.parts[0].bytes),
+      /<m:photo xmime:contentType="image\/png"><xop:Include [^>]*href="cid:1\.root@write-xml"\/><\/m:photo>/,
+    );
   });
 
   it('turns base64 text of at least minPartSize decoded bytes into a part, streamed in chunks', async () => {
@@ -171,7 +222,10 @@ describe('writeXml: parts', () => {
     assert.deepEqual(labels, ['<m:data>', 'cid:a', 'cid:b']);
     const parsed = parseMtom(message, writer.contentType);
     assert.ok(latin1(parsed.parts[0].bytes).includes(`<m:keep>${b64}</m:keep>`));
-    assert.deepEqual(parsed.parts.slice(1).map((p) => p.headers['content-type']), ['application/octet-stream', 'application/pdf', 'image/gif']);
+    assert.deepEqual(
+      parsed.parts.slice(1).map((p) => p.headers['content-type']),
+      ['application/octet-stream', 'application/pdf', 'image/gif'],
+    );
     for (const part of parsed.parts.slice(1)) assert.deepEqual(part.bytes, data);
   });
 
@@ -188,13 +242,20 @@ describe('writeXml: parts', () => {
   it('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     writer.writeStartElement('', 'root', 'urn:r');
-    await universal.writeXml(writer, `<a xmlns:xop="${XOP}"><xop:Include href="cid:x%40y"/></a>`, { attachments: { 'x@y': new Blob(['hello']) } });
+    await universal.writeXml(writer, `<a xmlns:xop="${XOP}"><xop:Include href="cid:x%40y"/></a>`, {
+      attachments: { 'x@y': new Blob(['hello']) },
+    });
     writer.writeEndElement();
     const parsed = parseMtom((await writer.end())!, writer.contentType);
     assert.equal(latin1(parsed.parts[1].bytes), 'hello');
     const refused = await createXmlWriter({ encoding: MTOM });
     refused.writeStartElement('', 'root', 'urn:r');
-    await expectFault(refused, universal.writeXml(refused, `<a xmlns:xop="${XOP}"><xop:Include href="file:x"/></a>`), 'E_INVALIDARG', /only in Node/);
+    await expectFault(
+      refused,
+      universal.writeXml(refused, `<a xmlns:xop="${XOP}"><xop:Include href="file:x"/></a>`),
+      'E_INVALIDARG',
+      /only in Node/,
+    );
   });
 });
 
@@ -203,11 +264,41 @@ describe('writeXml: bad input faults the writer', () => {
     ['a DOCTYPE', '<!DOCTYPE a [<!ENTITY x "y">]><a/>', {}, 'WS_E_INVALID_FORMAT', /DOCTYPE/],
     ['malformed XML', '<a><b></a>', {}, 'WS_E_INVALID_FORMAT', /malformed XML/],
     ['an unclosed element', '<a><b/>', {}, 'WS_E_INVALID_FORMAT', /malformed XML/],
-    ['a placeholder with no attachment', `<a xmlns:xop="${XOP}"><xop:Include href="cid:nope"/></a>`, {}, 'E_INVALIDARG', /no attachment/],
-    ['a placeholder beside text (XOP §3)', `<a xmlns:xop="${XOP}">text<xop:Include href="cid:x"/></a>`, { attachments: { x: new Uint8Array(1) } }, 'WS_E_INVALID_FORMAT', /only content/],
-    ['a file: placeholder without baseDir', `<a xmlns:xop="${XOP}"><xop:Include href="file:x.bin"/></a>`, {}, 'E_INVALIDARG', /baseDir/],
-    ['a file: placeholder outside baseDir', `<a xmlns:xop="${XOP}"><xop:Include href="file:../etc/passwd"/></a>`, { baseDir: tmpdir() }, 'E_INVALIDARG', /outside baseDir/],
-    ['another href scheme', `<a xmlns:xop="${XOP}"><xop:Include href="http://x/"/></a>`, {}, 'E_INVALIDARG', /cid:NAME or file:PATH/],
+    [
+      'a placeholder with no attachment',
+      `<a xmlns:xop="${XOP}"><xop:Include href="cid:nope"/></a>`,
+      {},
+      'E_INVALIDARG',
+      /no attachment/,
+    ],
+    [
+      'a placeholder beside text (XOP §3)',
+      `<a xmlns:xop="${XOP}">text<xop:Include href="cid:x"/></a>`,
+      { attachments: { x: new Uint8Array(1) } },
+      'WS_E_INVALID_FORMAT',
+      /only content/,
+    ],
+    [
+      'a file: placeholder without baseDir',
+      `<a xmlns:xop="${XOP}"><xop:Include href="file:x.bin"/></a>`,
+      {},
+      'E_INVALIDARG',
+      /baseDir/,
+    ],
+    [
+      'a file: placeholder outside baseDir',
+      `<a xmlns:xop="${XOP}"><xop:Include href="file:../etc/passwd"/></a>`,
+      { baseDir: tmpdir() },
+      'E_INVALIDARG',
+      /outside baseDir/,
+    ],
+    [
+      'another href scheme',
+      `<a xmlns:xop="${XOP}"><xop:Include href="http://x/"/></a>`,
+      {},
+      'E_INVALIDARG',
+      /cid:NAME or file:PATH/,
+    ],
     ['invalid UTF-8', '\xff', {}, 'WS_E_INVALID_FORMAT', /UTF-8/],
     ['an empty source', '', {}, 'WS_E_INVALID_FORMAT', /empty/],
     ['minPartSize 0', '<a/>', { minPartSize: 0 }, 'E_INVALIDARG', /minPartSize/],
@@ -232,7 +323,10 @@ describe('packMessage', () => {
       `<s:Envelope xmlns:s="${SOAP12}"><s:Body><m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:d><xop:Include href="cid:d"/></m:d></m:Up></s:Body></s:Envelope>`,
       { attachments: { d: data }, encoding: MTOM },
     );
-    assert.equal(packed.contentType, `multipart/related; type="application/xop+xml"; boundary="${MTOM.boundary}"; start="<${MTOM.startUri}>"; start-info="application/soap+xml"`);
+    assert.equal(
+      packed.contentType,
+      `multipart/related; type="application/xop+xml"; boundary="${MTOM.boundary}"; start="<${MTOM.startUri}>"; start-info="application/soap+xml"`,
+    );
     assert.equal(packed.headers['Content-Length'], String(packed.length));
     const body = new Uint8Array(await new Response(packed.body).arrayBuffer());
     assert.equal(body.length, packed.length);
@@ -241,16 +335,26 @@ describe('packMessage', () => {
   });
 
   it('has no length when a part has no known size, and errors the body when a source fails', async () => {
-    const unsized = await packMessage(`<a xmlns:xop="${XOP}"><xop:Include href="cid:s"/></a>`, { attachments: { s: new Blob(['abc']).stream() } });
+    const unsized = await packMessage(`<a xmlns:xop="${XOP}"><xop:Include href="cid:s"/></a>`, {
+      attachments: { s: new Blob(['abc']).stream() },
+    });
     assert.equal(unsized.length, undefined);
     assert.match(await new Response(unsized.body).text(), /\r\nabc\r\n/);
     const failing = await packMessage(`<a xmlns:xop="${XOP}"><xop:Include href="cid:s"/></a>`, {
-      attachments: { s: (async function* () { yield Uint8Array.of(1); throw new Error('disk gone'); })() },
+      attachments: {
+        s: (async function* () {
+          yield Uint8Array.of(1);
+          throw new Error('disk gone');
+        })(),
+      },
     });
     await assert.rejects(new Response(failing.body).arrayBuffer(), /disk gone/);
   });
 
   it('rejects malformed XML before any body exists', async () => {
-    await assert.rejects(packMessage('<a><b></a>'), (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_INVALID_FORMAT');
+    await assert.rejects(
+      packMessage('<a><b></a>'),
+      (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_INVALID_FORMAT',
+    );
   });
 });

@@ -29,7 +29,13 @@ export function parseDigests(body: string): Digests {
   if (/<(\w+:)?Fault\b/.test(body)) throw new Error(`the service answered with a fault:\n${body}`);
   const digests = [...body.matchAll(/<d:part ([^>]*)\/>/g)].map(([, attributes]) => {
     const value = (name: string) => new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)![1];
-    return { name: value('name'), size: Number(value('size')), sha256: value('sha256'), xop: value('xop') === 'true', type: decodeXml(value('type')) };
+    return {
+      name: value('name'),
+      size: Number(value('size')),
+      sha256: value('sha256'),
+      xop: value('xop') === 'true',
+      type: decodeXml(value('type')),
+    };
   });
   const root = /<d:Digests [^>]*\bcontentLength="([^"]*)"/.exec(body);
   assert.ok(root, `no Digests element in the answer:\n${body.slice(0, 2000)}`);
@@ -37,7 +43,10 @@ export function parseDigests(body: string): Digests {
 }
 
 function decodeXml(value: string): string {
-  return value.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&');
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -45,7 +54,10 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** Asserts that the service saw exactly `sent` (by element name, in order), as parts or inline. */
-export function assertDigests({ parts: actual }: Digests, sent: { name: string; bytes: Uint8Array; xop?: boolean }[]): void {
+export function assertDigests(
+  { parts: actual }: Digests,
+  sent: { name: string; bytes: Uint8Array; xop?: boolean }[],
+): void {
   assert.deepEqual(
     actual.map(({ name, size, sha256: digest }) => ({ name, size, sha256: digest })),
     sent.map(({ name, bytes }) => ({ name, size: bytes.length, sha256: sha256(bytes) })),

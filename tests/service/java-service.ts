@@ -78,7 +78,10 @@ export async function startJavaService(): Promise<JavaService> {
 function readyPort(child: ChildProcess, stderr: () => string): Promise<number> {
   return new Promise((resolve, reject) => {
     let stdout = '';
-    const timer = setTimeout(() => fail(new Error(`the service did not start in ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`the service did not start in ${READY_TIMEOUT_MS} ms`)),
+      READY_TIMEOUT_MS,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       reject(new Error(`${error.message}\n${stderr()}`));
