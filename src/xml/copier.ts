@@ -57,6 +57,8 @@ export class XmlCopier {
   parts = 0;
   /** Processing instructions left out: the writer has no call for them yet. */
   droppedInstructions = 0;
+  /** Comments left out: inside a placeholder or beside an xop:Include (XOP §3). */
+  droppedComments = 0;
   private readonly frames: Frame[] = [];
   private readonly run: TextRun;
   /** The current run of text is not base64: written as it comes. */
@@ -169,7 +171,10 @@ export class XmlCopier {
   private async comment(text: string): Promise<void> {
     const frame = this.top();
     // Inside a placeholder or beside an xop:Include, a comment would break XOP §3: left out.
-    if (frame?.include || frame?.sealed) return;
+    if (frame?.include || frame?.sealed) {
+      this.droppedComments++;
+      return;
+    }
     if (frame) {
       await this.endRun(frame, false);
       frame.written = true;

@@ -29,15 +29,22 @@ export async function pack<Source>(
   options: PackMessageOptions<Source>,
   write: (writer: XmlWriter, xml: XmlSource, options: WriteXmlOptions<Source>) => Promise<WriteXmlResult>,
 ): Promise<PackedMessage> {
-  const { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces, ...writerOptions } = options;
+  const { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces, sourceName, ...writerOptions } =
+    options;
   let copied: Promise<WriteXmlResult> | undefined;
   let message;
   try {
     message = await prepareMessage(
       (writer) =>
-        (copied = write(writer, xml, { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces })).then(
-          () => undefined,
-        ),
+        (copied = write(writer, xml, {
+          attachments,
+          minPartSize,
+          optimize,
+          contentTypeFor,
+          onPart,
+          namespaces,
+          sourceName,
+        })).then(() => undefined),
       { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
     );
   } catch (error) {

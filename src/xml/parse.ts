@@ -34,7 +34,7 @@ const FEED_CHUNK = 64 * 1024;
 export async function parseXml(
   source: XmlSource,
   apply: (events: ParseEvent[]) => Promise<void>,
-  namespaces: Readonly<Record<string, string>> = {},
+  { namespaces = {}, sourceName }: { namespaces?: Readonly<Record<string, string>>; sourceName?: string } = {},
 ): Promise<void> {
   const queue: ParseEvent[] = [];
   let parser: SaxesParser<{ xmlns: true; fragment: boolean }> | undefined;
@@ -43,7 +43,7 @@ export async function parseXml(
   const start = (first: string) => {
     // A declaration makes it a document (one root element); anything else may be a fragment.
     const fragment = !/^\uFEFF?<\?xml[ \t\r\n]/.test(first);
-    const p = new SaxesParser({ xmlns: true, fragment, additionalNamespaces: { ...namespaces } });
+    const p = new SaxesParser({ xmlns: true, fragment, additionalNamespaces: { ...namespaces }, fileName: sourceName });
     p.on('xmldecl', (decl) => queue.push({ kind: 'decl', decl }));
     p.on('doctype', () => {
       throw invalidFormat(DOCTYPE_REFUSED);

@@ -31,6 +31,8 @@ export interface WriteXmlOptions<Source> {
    * the writer has in scope where the fragment goes. Default none.
    */
   namespaces?: Readonly<Record<string, string>>;
+  /** A name for the source in error messages (`NAME:line:column: …`), such as its file name. */
+  sourceName?: string;
   /** Told of each part as it is queued, in message order: the placeholder's href, or `<qname>` for base64 text. */
   onPart?: (label: string) => void;
 }
@@ -43,6 +45,8 @@ export interface WriteXmlResult {
   unusedAttachments: string[];
   /** Processing instructions left out: the writer cannot write them yet. */
   droppedInstructions: number;
+  /** Comments left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
+  droppedComments: number;
 }
 
 /** What an entry (universal or Node) supplies: how sources and file: hrefs become parts, where text waits. */
@@ -87,7 +91,7 @@ export async function copyXml<Source>(
       async (events) => {
         for (const event of events) await copier.apply(event);
       },
-      options.namespaces,
+      { namespaces: options.namespaces, sourceName: options.sourceName },
     );
     // Parts are read back from the store when they are emitted, so it lives as long as the writer.
     writer.closed.then(
@@ -98,6 +102,7 @@ export async function copyXml<Source>(
       parts: copier.parts,
       unusedAttachments: [...attachments.keys()].filter((name) => !used.has(name)),
       droppedInstructions: copier.droppedInstructions,
+      droppedComments: copier.droppedComments,
     };
   } catch (error) {
     store.close();

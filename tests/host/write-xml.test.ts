@@ -70,7 +70,7 @@ describe('writeXml: copying', () => {
   it('copies a fragment at the current position: comments kept, CDATA as text, a processing instruction counted as dropped', async () => {
     const { result, message } = await intoBody(FRAGMENT);
     assert.equal(new TextDecoder().decode(message), EXPECTED);
-    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 1 });
+    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 1, droppedComments: 0 });
   });
 
   it('gives the same bytes from every kind of source and any split of the input', async () => {
@@ -83,13 +83,11 @@ describe('writeXml: copying', () => {
       [
         'ReadableStream, 1-byte chunks (UTF-8 sequences split)',
         () =>
-          new Blob([bytes])
-            .stream()
-            .pipeThrough(
-              new TransformStream({
-                transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))),
-              }),
-            ),
+          new Blob([bytes]).stream().pipeThrough(
+            new TransformStream({
+              transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))),
+            }),
+          ),
       ],
       [
         'AsyncIterable of strings',
@@ -162,14 +160,14 @@ describe('writeXml: parts', () => {
     await writeFile(join(dir, 'report.bin'), report);
     const xml =
       `<m:Upload xmlns:m="urn:m" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
-      '<m:photo xmime:contentType="image/png">\n  <xop:Include href="cid:photo"/>\n</m:photo>' +
+      '<m:photo xmime:contentType="image/png">\n  <xop:Include href="cid:photo"/><!-- beside it: dropped -->\n</m:photo>' +
       '<m:report><xop:Include href="file:report.bin"/></m:report></m:Upload>';
     const { result, message, writer } = await intoBody(
       xml,
       { attachments: { photo, spare: new Uint8Array(1) }, baseDir: dir },
       true,
     );
-    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 0 });
+    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 0, droppedComments: 1 });
     const parsed = parseMtom(message, writer.contentType);
     assert.equal(parsed.parts.length, 3);
     assert.equal(parsed.parts[1].headers['content-type'], 'image/png');
@@ -263,6 +261,13 @@ describe('writeXml: bad input faults the writer', () => {
   const cases: [string, string, Parameters<typeof writeXml>[2], string, RegExp][] = [
     ['a DOCTYPE', '<!DOCTYPE a [<!ENTITY x "y">]><a/>', {}, 'WS_E_INVALID_FORMAT', /DOCTYPE/],
     ['malformed XML', '<a><b></a>', {}, 'WS_E_INVALID_FORMAT', /malformed XML/],
+    [
+      'malformed XML, named',
+      '<a>\n<b></a>',
+      { sourceName: 'in.xml' },
+      'WS_E_INVALID_FORMAT',
+      /malformed XML: in\.xml:2:\d+: /,
+    ],
     ['an unclosed element', '<a><b/>', {}, 'WS_E_INVALID_FORMAT', /malformed XML/],
     [
       'a placeholder with no attachment',
