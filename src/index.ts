@@ -1,4 +1,4 @@
-export { createXmlWriter } from './create-writer.js';
+export { createXmlWriter, type BufferedXmlWriter } from './create-writer.js';
 export type { XmlWriter } from './xml-writer.js';
 export { XmlWriterError, ErrorCodes, type XmlWriterErrorCode } from './errors.js';
 export type { XmlWriterOptions, TextEncodingOptions, MtomEncodingOptions } from './options.js';

@@ -139,8 +139,11 @@ export class OutputQueue {
     return filled;
   }
 
-  /** A copy of the rest of the current span: the consumer may keep it. */
-  take(): Uint8Array<ArrayBuffer> {
+  /**
+   * A copy of the rest of the current span: the consumer may keep it. Typed as `slice` returns, so
+   * the declaration reads `Uint8Array` for TypeScript before 5.7 (not generic there) too.
+   */
+  take(): ReturnType<Uint8Array['slice']> {
     if (!this.settle) return new Uint8Array(0);
     const chunk = this.spans[this.index].slice(this.offset);
     this.offset += chunk.length;

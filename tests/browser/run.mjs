@@ -48,7 +48,7 @@ const deadline = setTimeout(() => {
 deadline.unref();
 
 // A static server for exactly what the page needs, on 127.0.0.1 and a free port.
-const SERVED = ['dist/', 'node_modules/@assemblyscript/loader/', 'tests/browser/'];
+const SERVED = ['dist/', 'tests/browser/'];
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.json': 'application/json' };
 
 const server = createServer(async (request, response) => {
