@@ -18,9 +18,12 @@
 // failure.
 import { parseMultipart } from '@mjackson/multipart-parser';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findEngines } from './engines.mjs';
@@ -67,7 +70,7 @@ const readme = await examplePage(ROOT);
 function receive(request, response, id, slow) {
   const hash = createHash('sha256');
   const chunks = [];
-  const upload = { headers: request.headers, length: 0, firstByteAt: undefined, lastByteAt: undefined, complete: false, stringifiedStream: false };
+  const upload = { httpVersion: request.httpVersion, headers: request.headers, length: 0, firstByteAt: undefined, lastByteAt: undefined, complete: false, stringifiedStream: false };
   let sincePause = 0;
   request.on('data', (chunk) => {
     upload.firstByteAt ??= Date.now();
@@ -138,6 +141,35 @@ const server = createServer(async (request, response) => {
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
+
+// An HTTP/2 server (TLS, with a certificate made now by openssl) where Chromium can stream a body.
+const http2 = await startHttp2Server();
+
+async function startHttp2Server() {
+  const dir = await mkdtemp(join(tmpdir(), 'mtom-h2-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const key = await readFile(join(dir, 'key.pem'));
+    const cert = await readFile(join(dir, 'cert.pem'));
+    const h2 = createSecureServer({ key, cert }, (request, response) => {
+      // CORS (Fetch §3.2): the page is on the HTTP/1.1 origin.
+      response.setHeader('Access-Control-Allow-Origin', '*');
+      if (request.method === 'OPTIONS') {
+        response.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'content-type, mime-version' });
+        return response.end();
+      }
+      const id = new URL(request.url, 'https://localhost').searchParams.get('id') ?? 'unnamed';
+      receive(request, response, id, false);
+    });
+    await new Promise((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    return { server: h2, origin: `https://127.0.0.1:${h2.address().port}` };
+  } catch (error) {
+    return { error: `no HTTP/2 test server: ${error.message} (openssl is needed to make its certificate)` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** Polls an expression in the page until it is truthy. */
 async function waitFor(browser, source, ms) {
@@ -270,6 +302,30 @@ async function checkUploads(tag, engine, node, page) {
     if (upload?.stringifiedStream) problems.push('the server received the text "[object ReadableStream]" as the body');
     record(`${tag} upload: 'stream' to an HTTP/1.1 server fails with a RequestStreamError that says what to do (supportsRequestStreams() ${page.stream?.supportsRequestStreams})`, problems);
   }
+  // upload: 'stream' where it works: Chromium over HTTP/2.
+  if (!page.stream?.supportsRequestStreams) {
+    skippedTests.push(`${tag} stream upload over HTTP/2`);
+    console.log(`skipped - ${tag} upload: 'stream' over HTTP/2: this engine's fetch cannot send a stream body (checked above)`);
+  } else {
+    const { h2 } = page;
+    const upload = await uploadRecord(`${engine}:h2`);
+    const problems = [];
+    if (http2.error) problems.push(http2.error);
+    else if (!h2 || h2.failed) problems.push(`the upload failed: ${JSON.stringify(h2?.failed)} ${h2?.cause ?? ''}`);
+    else if (!upload) problems.push('the server received nothing');
+    else {
+      const total = node.upload.length;
+      if (h2.status !== 200) problems.push(`status ${h2.status}`);
+      if (upload.httpVersion !== '2.0') problems.push(`HTTP/${upload.httpVersion}`);
+      if (!upload.complete || upload.length !== total || upload.sha256 !== node.upload.sha256) {
+        problems.push(`received ${upload.length} bytes sha256 ${upload.sha256} (complete ${upload.complete}); Node wrote ${total} bytes sha256 ${node.upload.sha256}`);
+      }
+      const last = h2.events.at(-1);
+      if (!last || last.bytesSent !== total || last.totalBytes !== total) problems.push(`last progress event ${JSON.stringify(last)}, expected ${total} of ${total}`);
+      if (h2.events.length < 2) problems.push(`${h2.events.length} progress events`);
+    }
+    record(`${tag} upload: 'stream' to an HTTP/2 server streams the message as it is written: Node's bytes, progress to the total`, problems);
+  }
   const stray = [...uploads.entries()].filter(([id, u]) => id.startsWith(`${engine}:`) && u.stringifiedStream);
   record(`${tag} no request body was ever the text "[object ReadableStream]"`, stray.map(([id]) => `upload ${id}`));
 }
@@ -328,6 +384,10 @@ async function runEngine(engine, node) {
     compareScenarios(tag, node, page);
     for (const id of ['blob', 'abort', 'stream']) uploads.delete(`${engine.name}:${id}`);
     const uploadResults = await browser.evaluate(`window.__uploads.runUploads(${JSON.stringify(engine.name)})`);
+    if (uploadResults.stream?.supportsRequestStreams && http2.origin) {
+      const source = `window.__uploads.streamUploadHttp2(${JSON.stringify(engine.name)}, ${JSON.stringify(http2.origin)})`;
+      uploadResults.h2 = await browser.evaluate(source);
+    }
     await checkUploads(tag, engine.name, node, uploadResults);
     const errors = [...(await browser.evaluate('window.__errors')), ...browser.errors];
     record(`${tag} no errors in the page`, errors);
@@ -370,6 +430,7 @@ try {
 } finally {
   server.closeAllConnections();
   server.close();
+  http2.server?.close();
 }
 
 const failed = results.filter((r) => r.problems.length > 0).length;

@@ -84,6 +84,24 @@ async function streamUpload(prefix) {
   }
 }
 
+/**
+ * `upload: 'stream'` where it works: Chromium to an HTTP/2 server (TLS, another origin, so CORS).
+ * The message is written while it is sent; progress counts what fetch has taken.
+ */
+export async function streamUploadHttp2(prefix, origin) {
+  const events = [];
+  try {
+    const response = await mtom.postMessage(`${origin}/upload?id=${prefix}:h2`, (writer) => buildUpload(writer, uploadAttachments()), {
+      encoding: UPLOAD_ENCODING,
+      upload: 'stream',
+      onTransferProgress: ({ bytesSent, totalBytes }) => events.push({ bytesSent, totalBytes }),
+    });
+    return { status: response.status, answer: await response.json(), events };
+  } catch (error) {
+    return { failed: describe(error), cause: String(error?.cause?.message ?? ''), events };
+  }
+}
+
 /** Runs every upload; `prefix` (the engine's name) tags them at the server. */
 export async function runUploads(prefix) {
   const out = {};
