@@ -13,7 +13,14 @@ import { fmt, header, QUICK, ROOT, ROUNDS, SECONDS, table, writeResults } from '
 
 header('browser: base64, MTOM and uploads in Chromium, Firefox and WebKit');
 
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json', '.map': 'application/json' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream bench</title>
 <script src="/node_modules/base64-js/base64js.min.js"></script>
 <script type="module">
@@ -44,7 +51,10 @@ const server = createServer((req, res) => {
     res.writeHead(404);
     return res.end('not found');
   }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'cache-control': 'no-store',
+  });
   return res.end(readFileSync(file));
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +70,9 @@ const config = {
 };
 
 function report(r) {
-  console.log(`Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`);
+  console.log(
+    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
+  );
   table(
     r.base64.sizes.flatMap((s) =>
       s.alternatives.map((a) => ({
@@ -78,18 +90,37 @@ function report(r) {
   console.log(`a ${sizeLabel(r.attachment.bytes)} attachment through pushBytes reserve/commit:`);
   table(
     r.attachment.results.flatMap((p) =>
-      p.alternatives.map((a) => ({ producer: p.producer === 'fill' ? 'view.fill(i & 255)' : 'copy from a 1 MiB pattern', alternative: a.name, 'MB/s': fmt.mbs(a.MBps * 1e6), 'vs plain': fmt.x(a.vsPlain) })),
+      p.alternatives.map((a) => ({
+        producer: p.producer === 'fill' ? 'view.fill(i & 255)' : 'copy from a 1 MiB pattern',
+        alternative: a.name,
+        'MB/s': fmt.mbs(a.MBps * 1e6),
+        'vs plain': fmt.x(a.vsPlain),
+      })),
     ),
   );
   console.log('messages (buffered):');
   table([
-    ...r.messages.mtom.map((m) => ({ case: '2 KB envelope + 100 KiB attachment', builder: m.name, 'msgs/s': fmt.int(m.msgsPerSec), 'vs template': fmt.x(m.vsTemplate) })),
-    ...r.messages.xml.map((m) => ({ case: '2 KB envelope alone', builder: m.name, 'msgs/s': fmt.int(m.msgsPerSec), 'vs template': fmt.x(m.vsTemplate) })),
+    ...r.messages.mtom.map((m) => ({
+      case: '2 KB envelope + 100 KiB attachment',
+      builder: m.name,
+      'msgs/s': fmt.int(m.msgsPerSec),
+      'vs template': fmt.x(m.vsTemplate),
+    })),
+    ...r.messages.xml.map((m) => ({
+      case: '2 KB envelope alone',
+      builder: m.name,
+      'msgs/s': fmt.int(m.msgsPerSec),
+      'vs template': fmt.x(m.vsTemplate),
+    })),
   ]);
   const u = r.upload;
   console.log(`a ${sizeLabel(u.bytes)} File uploaded to 127.0.0.1 over HTTP/1.1 (median of ${u.rounds} rounds):`);
   table([
-    { upload: 'postMessage (MTOM, Blob + XMLHttpRequest)', 'MB/s': fmt.mbs(u.libraryMBps * 1e6), 'vs plain XHR': fmt.x(u.vsPlain) },
+    {
+      upload: 'postMessage (MTOM, Blob + XMLHttpRequest)',
+      'MB/s': fmt.mbs(u.libraryMBps * 1e6),
+      'vs plain XHR': fmt.x(u.vsPlain),
+    },
     { upload: 'the File alone, plain XMLHttpRequest', 'MB/s': fmt.mbs(u.plainMBps * 1e6), 'vs plain XHR': fmt.x(1) },
   ]);
 }

@@ -14,10 +14,15 @@ for (const name of ['typescript-5.0', 'typescript']) {
   const manifest = require.resolve(`${name}/package.json`);
   const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
   const tsc = join(dirname(manifest), 'bin', 'tsc');
-  for (const [config, resolution] of [['tsconfig.json', 'NodeNext'], ['tsconfig.bundler.json', 'Bundler']]) {
+  for (const [config, resolution] of [
+    ['tsconfig.json', 'NodeNext'],
+    ['tsconfig.bundler.json', 'Bundler'],
+  ]) {
     const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tests', 'types', config)], { encoding: 'utf8' });
     const ok = result.status === 0;
-    console.log(`${ok ? 'ok' : 'not ok'} - a strict consumer compiles against dist/ with TypeScript ${version} (moduleResolution ${resolution})`);
+    console.log(
+      `${ok ? 'ok' : 'not ok'} - a strict consumer compiles against dist/ with TypeScript ${version} (moduleResolution ${resolution})`,
+    );
     if (!ok) {
       failed = true;
       console.log(`${result.stdout}${result.stderr}`.trim().replace(/^/gm, '  # '));

@@ -15,4 +15,6 @@ writeFileSync(
     `export const SIMD_CORE_BASE64: string = '${simd}';\n` +
     `export const SCALAR_CORE_BASE64: string = '${scalar}';\n`,
 );
-console.log(`inlined core: simd ${Buffer.from(simd, 'base64').length} B, scalar ${Buffer.from(scalar, 'base64').length} B`);
+console.log(
+  `inlined core: simd ${Buffer.from(simd, 'base64').length} B, scalar ${Buffer.from(scalar, 'base64').length} B`,
+);

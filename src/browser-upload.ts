@@ -16,7 +16,11 @@ import type { BuildMessage, PostMessageOptions } from './http.js';
 export type UploadMode = 'blob' | 'stream';
 
 /** Writes the whole message into a Blob (attachments by reference), then sends it. */
-export async function postBlobMessage(url: string | URL, build: BuildMessage, options: PostMessageOptions): Promise<Response> {
+export async function postBlobMessage(
+  url: string | URL,
+  build: BuildMessage,
+  options: PostMessageOptions,
+): Promise<Response> {
   const {
     fetch: fetchImpl,
     method = 'POST',
@@ -74,7 +78,13 @@ interface XhrOptions {
 }
 
 /** Sends `body` with XMLHttpRequest; resolves with the answer as a fetch Response. */
-function sendWithXhr(url: string | URL, method: string, headers: Headers, body: Blob, options: XhrOptions): Promise<Response> {
+function sendWithXhr(
+  url: string | URL,
+  method: string,
+  headers: Headers,
+  body: Blob,
+  options: XhrOptions,
+): Promise<Response> {
   const { signal, credentials, report } = options;
   return new Promise<Response>((resolve, reject) => {
     const aborted = () => operationAborted('the request was aborted', signal?.reason);

@@ -100,12 +100,14 @@ export interface PostMessageOptions extends XmlWriterStreamOptions {
  * close delimiter), or the transport's (the writer is then aborted and its sources released).
  */
 export async function postMessage(url: string | URL, build: BuildMessage, options: PostMessageOptions = {}): Promise<Response> {
-  const upload = options.upload ?? (options.bufferBody === undefined ? defaultUpload() : options.bufferBody ? 'blob' : 'stream');
+  const { bufferBody } = options;
+  const upload = options.upload ?? (bufferBody === undefined ? defaultUpload() : bufferBody ? 'blob' : 'stream');
   if (upload === 'blob') return postBlobMessage(url, build, options);
   if (upload !== 'stream') throw invalidArg("upload is 'blob' or 'stream'");
   // Never hand fetch a stream it would send as the text "[object ReadableStream]".
   if (!supportsRequestStreams()) throw requestStreamsUnsupported();
-  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, upload: _upload, bufferBody: _bufferBody, ...writerOptions } = options;
+  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, ...rest } = options;
+  const { upload: _upload, bufferBody: _bufferBody, ...writerOptions } = rest;
   const message = await prepareMessage(build, writerOptions);
   const { writer } = message;
   const headers = new Headers(extra);
@@ -131,7 +133,8 @@ export async function postMessage(url: string | URL, build: BuildMessage, option
   } catch (error) {
     if (!transportFailed) throw message.failure(error);
     // In a browser a network failure of a stream body is most often the HTTP version: say so.
-    throw typeof XMLHttpRequest === 'function' && transportError instanceof TypeError ? requestStreamFailed(transportError) : transportError;
+    const inBrowser = typeof XMLHttpRequest === 'function';
+    throw inBrowser && transportError instanceof TypeError ? requestStreamFailed(transportError) : transportError;
   }
 }
 

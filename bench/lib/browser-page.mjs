@@ -46,12 +46,43 @@ async function base64Bench({ seconds, rounds, sizes }) {
     check(window.base64js.fromByteArray(view) === expected, 'base64-js');
     if (hasToBase64) check(view.toBase64() === expected, 'toBase64');
     const alts = [
-      { name: 'wasm SIMD', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, size, DST); } },
-      { name: 'wasm scalar', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += scalar.exports.base64EncodeScalar(SRC, size, DST); } },
-      { name: 'btoa(String.fromCharCode chunks)', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += btoaChunked(view).length; } },
-      { name: 'base64-js fromByteArray', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += window.base64js.fromByteArray(view).length; } },
+      {
+        name: 'wasm SIMD',
+        unitsPerOp: size,
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, size, DST);
+        },
+      },
+      {
+        name: 'wasm scalar',
+        unitsPerOp: size,
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += scalar.exports.base64EncodeScalar(SRC, size, DST);
+        },
+      },
+      {
+        name: 'btoa(String.fromCharCode chunks)',
+        unitsPerOp: size,
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += btoaChunked(view).length;
+        },
+      },
+      {
+        name: 'base64-js fromByteArray',
+        unitsPerOp: size,
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += window.base64js.fromByteArray(view).length;
+        },
+      },
     ];
-    if (hasToBase64) alts.push({ name: 'Uint8Array#toBase64', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += view.toBase64().length; } });
+    if (hasToBase64)
+      alts.push({
+        name: 'Uint8Array#toBase64',
+        unitsPerOp: size,
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += view.toBase64().length;
+        },
+      });
     const res = await compare(alts, { seconds, rounds: size >= 64 * MiB ? Math.min(rounds, 5) : rounds });
     out.push({
       size,
@@ -68,11 +99,40 @@ async function base64Bench({ seconds, rounds, sizes }) {
   const tiny = simd.u8.subarray(SRC, SRC + 3);
   const boundary = await compare(
     [
-      { name: 'wasm empty export (simdBuild)', run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.simdBuild(); } },
-      { name: 'wasm base64EncodeSimd, 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, 3, DST); } },
-      { name: 'btoa(String.fromCharCode), 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += btoa(String.fromCharCode.apply(null, tiny)).length; } },
-      { name: 'base64-js fromByteArray, 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += window.base64js.fromByteArray(tiny).length; } },
-      ...(hasToBase64 ? [{ name: 'Uint8Array#toBase64, 3 B', run: (n) => { for (let i = 0; i < n; i++) keep += tiny.toBase64().length; } }] : []),
+      {
+        name: 'wasm empty export (simdBuild)',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += simd.exports.simdBuild();
+        },
+      },
+      {
+        name: 'wasm base64EncodeSimd, 3 B',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, 3, DST);
+        },
+      },
+      {
+        name: 'btoa(String.fromCharCode), 3 B',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += btoa(String.fromCharCode.apply(null, tiny)).length;
+        },
+      },
+      {
+        name: 'base64-js fromByteArray, 3 B',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += window.base64js.fromByteArray(tiny).length;
+        },
+      },
+      ...(hasToBase64
+        ? [
+            {
+              name: 'Uint8Array#toBase64, 3 B',
+              run: (n) => {
+                for (let i = 0; i < n; i++) keep += tiny.toBase64().length;
+              },
+            },
+          ]
+        : []),
     ],
     { seconds, rounds },
   );
@@ -114,7 +174,13 @@ async function attachmentBench({ seconds, rounds, bytes }) {
       name,
       unitsPerOp: bytes,
       run: async (n) => {
-        for (let i = 0; i < n; i++) await mtomMessage({ output: discard, ringSize, simd, producer: reserveProducer(bytes, CHUNK, makeFill(kind)) });
+        for (let i = 0; i < n; i++)
+          await mtomMessage({
+            output: discard,
+            ringSize,
+            simd,
+            producer: reserveProducer(bytes, CHUNK, makeFill(kind)),
+          });
       },
     });
     const res = await compare(
@@ -122,11 +188,21 @@ async function attachmentBench({ seconds, rounds, bytes }) {
         writerAlt('writer, SIMD core, ring 1 MiB', true, MiB),
         writerAlt('writer, SIMD core, default ring 256 KiB', true, undefined),
         writerAlt('writer, scalar core, ring 1 MiB', false, MiB),
-        { name: 'plain JS loop, one 256 KiB buffer', unitsPerOp: bytes, run: (n) => { for (let i = 0; i < n; i++) plainLoop({ bytes, chunk: CHUNK, fill: makeFill(kind), output: discard, buffer }); } },
+        {
+          name: 'plain JS loop, one 256 KiB buffer',
+          unitsPerOp: bytes,
+          run: (n) => {
+            for (let i = 0; i < n; i++)
+              plainLoop({ bytes, chunk: CHUNK, fill: makeFill(kind), output: discard, buffer });
+          },
+        },
       ],
       { seconds, rounds },
     );
-    out.push({ producer: kind, alternatives: res.map((r) => ({ name: r.name, MBps: r.rate / 1e6, vsPlain: ratio(r, res[3]) })) });
+    out.push({
+      producer: kind,
+      alternatives: res.map((r) => ({ name: r.name, MBps: r.rate / 1e6, vsPlain: ratio(r, res[3]) })),
+    });
   }
   check(delivered > 0, 'bytes delivered');
   return { bytes, results: out };
@@ -166,7 +242,10 @@ async function messagesBench({ seconds, rounds }) {
         `Content-Type: ${data.contentType}\r\nContent-Transfer-Encoding: binary\r\n\r\n`,
     );
     const tail = enc.encode(`\r\n--${boundary}--\r\n`);
-    return { body: concat([head, attachment, tail]), contentType: `multipart/related; type="application/xop+xml"; boundary="${boundary}"; start="<${rootId}>"` };
+    return {
+      body: concat([head, attachment, tail]),
+      contentType: `multipart/related; type="application/xop+xml"; boundary="${boundary}"; start="<${rootId}>"`,
+    };
   };
   const writerXml = async () => {
     const w = await createXmlWriter();
@@ -178,24 +257,51 @@ async function messagesBench({ seconds, rounds }) {
   const norm = ({ body, contentType }) => {
     const parts = splitMultipart(body, boundaryOf(contentType));
     check(parts.length === 2, 'two parts');
-    return { xml: dec.decode(parts[0].body).replace(/cid:[^"]+/g, 'cid:#'), type: parts[1].headers['content-type'], body: parts[1].body };
+    return {
+      xml: dec.decode(parts[0].body).replace(/cid:[^"]+/g, 'cid:#'),
+      type: parts[1].headers['content-type'],
+      body: parts[1].body,
+    };
   };
   const a = norm(await writerMtom());
   const b = norm(templateMtom());
-  check(a.xml === b.xml && a.type === b.type && bytesEqual(a.body, attachment) && bytesEqual(b.body, attachment), 'MTOM messages equivalent');
+  check(
+    a.xml === b.xml && a.type === b.type && bytesEqual(a.body, attachment) && bytesEqual(b.body, attachment),
+    'MTOM messages equivalent',
+  );
   check(bytesEqual(await writerXml(), templateXml()), 'XML byte-identical');
   log('messages');
   const mtom = await compare(
     [
-      { name: 'writer MTOM, pushBytes + sink.write', run: async (n) => { for (let i = 0; i < n; i++) keep += (await writerMtom()).body.length; } },
-      { name: 'template strings + TextEncoder + one Uint8Array', run: (n) => { for (let i = 0; i < n; i++) keep += templateMtom().body.length; } },
+      {
+        name: 'writer MTOM, pushBytes + sink.write',
+        run: async (n) => {
+          for (let i = 0; i < n; i++) keep += (await writerMtom()).body.length;
+        },
+      },
+      {
+        name: 'template strings + TextEncoder + one Uint8Array',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += templateMtom().body.length;
+        },
+      },
     ],
     { seconds, rounds },
   );
   const xml = await compare(
     [
-      { name: 'writer, text encoding → Uint8Array', run: async (n) => { for (let i = 0; i < n; i++) keep += (await writerXml()).length; } },
-      { name: 'template string → TextEncoder bytes', run: (n) => { for (let i = 0; i < n; i++) keep += templateXml().length; } },
+      {
+        name: 'writer, text encoding → Uint8Array',
+        run: async (n) => {
+          for (let i = 0; i < n; i++) keep += (await writerXml()).length;
+        },
+      },
+      {
+        name: 'template string → TextEncoder bytes',
+        run: (n) => {
+          for (let i = 0; i < n; i++) keep += templateXml().length;
+        },
+      },
     ],
     { seconds, rounds },
   );
@@ -234,10 +340,16 @@ async function uploadBench({ uploadBytes, uploadRounds }) {
   for (let round = 0; round < uploadRounds + 1; round++) {
     let t = performance.now();
     let events = 0;
-    const response = await postMessage('/upload', build, { encoding: { type: 'mtom' }, onTransferProgress: () => events++ });
+    const response = await postMessage('/upload', build, {
+      encoding: { type: 'mtom' },
+      onTransferProgress: () => events++,
+    });
     const received = (await response.json()).received;
     const libraryMs = performance.now() - t;
-    check(received > uploadBytes && received < uploadBytes + 4096 && events > 0, `postMessage upload: ${received} bytes, ${events} progress events`);
+    check(
+      received > uploadBytes && received < uploadBytes + 4096 && events > 0,
+      `postMessage upload: ${received} bytes, ${events} progress events`,
+    );
     t = performance.now();
     check((await plainXhr('/upload', file)) === uploadBytes, 'plain XMLHttpRequest upload');
     const plainMs = performance.now() - t;

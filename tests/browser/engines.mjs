@@ -49,12 +49,22 @@ export async function findEngines() {
     engines.push(reason ? { name, available: false, reason } : { name, available: true, launch });
   };
 
-  const chromium = firstExisting([process.env.CHROMIUM_PATH, which('chromium'), which('chromium-browser'), '/usr/bin/chromium']);
+  const chromium = firstExisting([
+    process.env.CHROMIUM_PATH,
+    which('chromium'),
+    which('chromium-browser'),
+    '/usr/bin/chromium',
+  ]);
   if (!chromium) add('chromium', 'no chromium executable (apt-get install chromium)');
   else if (!(await hasModule('playwright-core'))) add('chromium', 'playwright-core is not installed');
   else add('chromium', undefined, () => launchChromium(chromium));
 
-  const firefox = firstExisting([process.env.FIREFOX_PATH, which('firefox-esr'), '/usr/bin/firefox-esr', which('firefox')]);
+  const firefox = firstExisting([
+    process.env.FIREFOX_PATH,
+    which('firefox-esr'),
+    '/usr/bin/firefox-esr',
+    which('firefox'),
+  ]);
   if (!firefox) add('firefox', 'no firefox-esr executable (apt-get install firefox-esr)');
   else if (!(await hasModule('puppeteer-core'))) add('firefox', 'puppeteer-core is not installed');
   else add('firefox', undefined, () => launchFirefox(firefox));
@@ -62,7 +72,8 @@ export async function findEngines() {
   const driver = which('WebKitWebDriver');
   if (!driver) add('webkit', 'no WebKitWebDriver executable (apt-get install webkit2gtk-driver)');
   else if (!existsSync(MINIBROWSER)) add('webkit', `no MiniBrowser at ${MINIBROWSER} (webkit2gtk-driver)`);
-  else if (!process.env.DISPLAY && !which('xvfb-run')) add('webkit', 'no display and no xvfb-run (apt-get install xvfb xauth)');
+  else if (!process.env.DISPLAY && !which('xvfb-run'))
+    add('webkit', 'no display and no xvfb-run (apt-get install xvfb xauth)');
   else add('webkit', undefined, () => launchWebKit(driver));
   return engines;
 }
@@ -72,14 +83,25 @@ async function launchChromium(executablePath) {
   const browser = await chromium.launch({
     executablePath,
     // The HTTP/2 test server's certificate is made for the run (run.mjs): accept it.
-    args: ['--ignore-certificate-errors', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--ignore-certificate-errors',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     // The streaming upload to HTTP/1.1 is refused on purpose (run.mjs checks how); Chromium logs it.
-    if (message.type() === 'error' && !message.text().includes('ERR_ALPN_NEGOTIATION_FAILED')) errors.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !message.text().includes('ERR_ALPN_NEGOTIATION_FAILED'))
+      errors.push(`console: ${message.text()}`);
   });
   return {
     version: `Chromium ${browser.version()}`,
@@ -92,7 +114,12 @@ async function launchChromium(executablePath) {
 
 async function launchFirefox(executablePath) {
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ browser: 'firefox', protocol: 'webDriverBiDi', executablePath, headless: true });
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    protocol: 'webDriverBiDi',
+    executablePath,
+    headless: true,
+  });
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
@@ -122,7 +149,9 @@ function freePort() {
 /** WebKitGTK's MiniBrowser through WebKitWebDriver, over the W3C WebDriver HTTP protocol. */
 async function launchWebKit(driverPath) {
   const port = await freePort();
-  const command = process.env.DISPLAY ? [driverPath, `--port=${port}`] : ['xvfb-run', '-a', driverPath, `--port=${port}`];
+  const command = process.env.DISPLAY
+    ? [driverPath, `--port=${port}`]
+    : ['xvfb-run', '-a', driverPath, `--port=${port}`];
   // Its own process group, so closing ends xvfb-run, the driver and the browser together.
   const driver = spawn(command[0], command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let driverLog = '';
@@ -145,7 +174,8 @@ async function launchWebKit(driverPath) {
       signal: AbortSignal.timeout(timeoutMs),
     });
     const { value } = await response.json();
-    if (value && typeof value === 'object' && 'error' in value) throw new Error(`WebDriver ${path}: ${value.error}: ${value.message}`);
+    if (value && typeof value === 'object' && 'error' in value)
+      throw new Error(`WebDriver ${path}: ${value.error}: ${value.message}`);
     return value;
   };
   try {

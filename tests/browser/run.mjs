@@ -56,7 +56,14 @@ process.on('uncaughtException', (error) => uncaught.push(error?.stack ?? String(
 
 // The server: static files (dist/, tests/browser/, and the README example's page with the package
 // where the example imports it from) and a recorder for uploads. HTTP/1.1, 127.0.0.1 only.
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.json': 'application/json', '.md': 'text/plain' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.md': 'text/plain',
+};
 const STATIC = [
   ['/dist/', 'dist/'],
   ['/tests/browser/', 'tests/browser/'],
@@ -70,7 +77,15 @@ const readme = await examplePage(ROOT);
 function receive(request, response, id, slow) {
   const hash = createHash('sha256');
   const chunks = [];
-  const upload = { httpVersion: request.httpVersion, headers: request.headers, length: 0, firstByteAt: undefined, lastByteAt: undefined, complete: false, stringifiedStream: false };
+  const upload = {
+    httpVersion: request.httpVersion,
+    headers: request.headers,
+    length: 0,
+    firstByteAt: undefined,
+    lastByteAt: undefined,
+    complete: false,
+    stringifiedStream: false,
+  };
   let sincePause = 0;
   request.on('data', (chunk) => {
     upload.firstByteAt ??= Date.now();
@@ -132,7 +147,10 @@ const server = createServer(async (request, response) => {
   try {
     if (!served || path.split(sep).includes('..')) throw new Error('not served');
     const body = await readFile(join(ROOT, served[1], path.slice(served[0].length)));
-    response.writeHead(200, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    response.writeHead(200, {
+      'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream',
+      'Cache-Control': 'no-store',
+    });
     response.end(body);
   } catch {
     response.writeHead(404, { 'Content-Type': 'text/plain' });
@@ -148,15 +166,37 @@ const http2 = await startHttp2Server();
 async function startHttp2Server() {
   const dir = await mkdtemp(join(tmpdir(), 'mtom-h2-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     const key = await readFile(join(dir, 'key.pem'));
     const cert = await readFile(join(dir, 'cert.pem'));
     const h2 = createSecureServer({ key, cert }, (request, response) => {
       // CORS (Fetch §3.2): the page is on the HTTP/1.1 origin.
       response.setHeader('Access-Control-Allow-Origin', '*');
       if (request.method === 'OPTIONS') {
-        response.writeHead(204, { 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'content-type, mime-version' });
+        response.writeHead(204, {
+          'Access-Control-Allow-Methods': 'POST',
+          'Access-Control-Allow-Headers': 'content-type, mime-version',
+        });
         return response.end();
       }
       const id = new URL(request.url, 'https://localhost').searchParams.get('id') ?? 'unnamed';
@@ -198,7 +238,12 @@ async function nodeReference() {
 
 function compareScenarios(tag, node, page) {
   for (const name of Object.keys(node.detected)) {
-    const runs = { 'browser SIMD': page.simd[name], 'browser scalar': page.scalar[name], Node: node.detected[name], 'Node scalar': node.scalar[name] };
+    const runs = {
+      'browser SIMD': page.simd[name],
+      'browser scalar': page.scalar[name],
+      Node: node.detected[name],
+      'Node scalar': node.scalar[name],
+    };
     const problems = [];
     const unsupported = runs['browser SIMD']?.unsupported ?? runs['browser scalar']?.unsupported;
     if (unsupported) {
@@ -212,20 +257,30 @@ function compareScenarios(tag, node, page) {
       else if (result.error) problems.push(`${where} failed: ${result.error}`);
     }
     if (problems.length === 0) {
-      if (runs['browser SIMD'].simdUsed !== true) problems.push('browser SIMD run did not use the SIMD core (writer.simd false)');
-      if (runs['browser scalar'].simdUsed !== false) problems.push('browser scalar run did not use the scalar core (writer.simd true)');
+      if (runs['browser SIMD'].simdUsed !== true)
+        problems.push('browser SIMD run did not use the SIMD core (writer.simd false)');
+      if (runs['browser scalar'].simdUsed !== false)
+        problems.push('browser scalar run did not use the scalar core (writer.simd true)');
       if (runs['Node scalar'].simdUsed !== false) problems.push('Node scalar run did not use the scalar core');
       const reference = runs.Node;
       for (const [where, result] of Object.entries(runs)) {
         if (result.length !== reference.length || result.sha256 !== reference.sha256) {
           problems.push(
             `${where} differs from Node: ${result.length} bytes sha256 ${result.sha256} vs ${reference.length} bytes sha256 ${reference.sha256}` +
-              (result.head !== reference.head ? `\nfirst bytes (${where}):\n${JSON.stringify(result.head)}\nfirst bytes (Node):\n${JSON.stringify(reference.head)}` : ''),
+              (result.head !== reference.head
+                ? `\nfirst bytes (${where}):\n${JSON.stringify(result.head)}\nfirst bytes (Node):\n${JSON.stringify(reference.head)}`
+                : ''),
           );
         }
         if (!result.endsComplete) problems.push(`${where}: the message does not end with the close delimiter`);
-        if (result.expectedLength !== undefined && result.expectedLength !== null && result.expectedLength !== result.length) {
-          problems.push(`${where}: expectedLength() said ${result.expectedLength}, the message has ${result.length} bytes`);
+        if (
+          result.expectedLength !== undefined &&
+          result.expectedLength !== null &&
+          result.expectedLength !== result.length
+        ) {
+          problems.push(
+            `${where}: expectedLength() said ${result.expectedLength}, the message has ${result.length} bytes`,
+          );
         }
       }
     }
@@ -239,27 +294,37 @@ async function checkUploads(tag, engine, node, page) {
     const { blob } = page;
     const upload = await uploadRecord(`${engine}:blob`);
     const problems = [];
-    if (!blob || blob.failed) problems.push(`the upload failed in the page: ${JSON.stringify(blob?.failed)}\n${blob?.stack ?? ''}`);
+    if (!blob || blob.failed)
+      problems.push(`the upload failed in the page: ${JSON.stringify(blob?.failed)}\n${blob?.stack ?? ''}`);
     else if (!upload) problems.push('the server received no upload');
     else {
       const total = node.upload.length;
       if (blob.status !== 200) problems.push(`status ${blob.status}`);
       if (!upload.complete) problems.push('the upload did not complete');
-      if (upload.headers['content-length'] !== String(total)) problems.push(`Content-Length ${upload.headers['content-length']}, expected ${total}`);
-      if (upload.headers['transfer-encoding']) problems.push(`Transfer-Encoding ${upload.headers['transfer-encoding']}`);
+      if (upload.headers['content-length'] !== String(total))
+        problems.push(`Content-Length ${upload.headers['content-length']}, expected ${total}`);
+      if (upload.headers['transfer-encoding'])
+        problems.push(`Transfer-Encoding ${upload.headers['transfer-encoding']}`);
       if (upload.length !== total || upload.sha256 !== node.upload.sha256) {
-        problems.push(`received ${upload.length} bytes sha256 ${upload.sha256}; Node wrote ${total} bytes sha256 ${node.upload.sha256}`);
+        problems.push(
+          `received ${upload.length} bytes sha256 ${upload.sha256}; Node wrote ${total} bytes sha256 ${node.upload.sha256}`,
+        );
       }
       if (blob.answer?.received !== total) problems.push(`the response said ${JSON.stringify(blob.answer)}`);
       const events = blob.events;
       if (events.length === 0) problems.push('no progress events');
       else {
         if (events.some((e, i) => e.totalBytes !== total || (i > 0 && e.bytesSent < events[i - 1].bytesSent))) {
-          problems.push(`progress not monotonic or totalBytes wrong: ${JSON.stringify(events.map((e) => [e.bytesSent, e.totalBytes]))}`);
+          problems.push(
+            `progress not monotonic or totalBytes wrong: ${JSON.stringify(events.map((e) => [e.bytesSent, e.totalBytes]))}`,
+          );
         }
-        if (events.at(-1).bytesSent !== total) problems.push(`the last progress event says ${events.at(-1).bytesSent} of ${total}`);
+        if (events.at(-1).bytesSent !== total)
+          problems.push(`the last progress event says ${events.at(-1).bytesSent} of ${total}`);
         // Real progress: some event reports part of the body while the server is still receiving it.
-        const inFlight = events.filter((e) => e.bytesSent > 0 && e.bytesSent < total && e.at >= upload.firstByteAt - 5 && e.at <= upload.lastByteAt);
+        const inFlight = events.filter(
+          (e) => e.bytesSent > 0 && e.bytesSent < total && e.at >= upload.firstByteAt - 5 && e.at <= upload.lastByteAt,
+        );
         if (inFlight.length === 0) {
           problems.push(
             `no progress event while the body was in flight (server received bytes from ${upload.firstByteAt} to ${upload.lastByteAt}): ` +
@@ -268,7 +333,10 @@ async function checkUploads(tag, engine, node, page) {
         }
       }
     }
-    record(`${tag} the default upload (a Blob with XMLHttpRequest) to an HTTP/1.1 server: Node's bytes, exact Content-Length, progress while in flight`, problems);
+    record(
+      `${tag} the default upload (a Blob with XMLHttpRequest) to an HTTP/1.1 server: Node's bytes, exact Content-Length, progress while in flight`,
+      problems,
+    );
   }
   // Abort in the middle.
   {
@@ -277,13 +345,20 @@ async function checkUploads(tag, engine, node, page) {
     const problems = [];
     if (abort.failed) problems.push(`the page failed: ${JSON.stringify(abort.failed)}`);
     else {
-      if (abort.sentAtAbort === undefined) problems.push('no progress event came before the end, so the abort was never made');
+      if (abort.sentAtAbort === undefined)
+        problems.push('no progress event came before the end, so the abort was never made');
       if (abort.resolved) problems.push('postMessage resolved after the abort');
-      else if (abort.error?.code !== 'WS_E_OPERATION_ABORTED') problems.push(`rejected with ${JSON.stringify(abort.error)}, expected WS_E_OPERATION_ABORTED`);
-      if (abort.cause !== 'the user cancelled') problems.push(`the error's cause is ${JSON.stringify(abort.cause)}, expected the abort reason`);
-      if (upload?.complete) problems.push(`the server received the whole body (${upload.length} bytes) after the abort`);
+      else if (abort.error?.code !== 'WS_E_OPERATION_ABORTED')
+        problems.push(`rejected with ${JSON.stringify(abort.error)}, expected WS_E_OPERATION_ABORTED`);
+      if (abort.cause !== 'the user cancelled')
+        problems.push(`the error's cause is ${JSON.stringify(abort.cause)}, expected the abort reason`);
+      if (upload?.complete)
+        problems.push(`the server received the whole body (${upload.length} bytes) after the abort`);
     }
-    record(`${tag} aborting the upload in the middle rejects with WS_E_OPERATION_ABORTED and the body never completes`, problems);
+    record(
+      `${tag} aborting the upload in the middle rejects with WS_E_OPERATION_ABORTED and the body never completes`,
+      problems,
+    );
   }
   // upload: 'stream' to HTTP/1.1.
   {
@@ -291,16 +366,23 @@ async function checkUploads(tag, engine, node, page) {
     const upload = await uploadRecord(`${engine}:stream`, 1000);
     const problems = [];
     if (stream.failed) problems.push(`the page failed: ${JSON.stringify(stream.failed)}`);
-    else if (stream.resolved) problems.push(`resolved with status ${stream.status}; an HTTP/1.1 server in this engine should refuse a stream body`);
+    else if (stream.resolved)
+      problems.push(
+        `resolved with status ${stream.status}; an HTTP/1.1 server in this engine should refuse a stream body`,
+      );
     else {
       const expected = stream.supportsRequestStreams ? 'ERR_REQUEST_STREAM_FAILED' : 'ERR_REQUEST_STREAM_UNSUPPORTED';
       if (!stream.isRequestStreamError || !stream.isTypeError || stream.error.name !== 'RequestStreamError') {
         problems.push(`rejected with ${JSON.stringify(stream.error)}, not a RequestStreamError (a TypeError)`);
       } else if (stream.error.code !== expected) problems.push(`code ${stream.error.code}, expected ${expected}`);
-      if (!/upload: 'blob'/.test(stream.error.message)) problems.push(`the message does not say what to do: ${stream.error.message}`);
+      if (!/upload: 'blob'/.test(stream.error.message))
+        problems.push(`the message does not say what to do: ${stream.error.message}`);
     }
     if (upload?.stringifiedStream) problems.push('the server received the text "[object ReadableStream]" as the body');
-    record(`${tag} upload: 'stream' to an HTTP/1.1 server fails with a RequestStreamError that says what to do (supportsRequestStreams() ${page.stream?.supportsRequestStreams})`, problems);
+    record(
+      `${tag} upload: 'stream' to an HTTP/1.1 server fails with a RequestStreamError that says what to do (supportsRequestStreams() ${page.stream?.supportsRequestStreams})`,
+      problems,
+    );
   }
   // upload: 'stream' where it works: Chromium over HTTP/2.
   if (http2.error && !process.env.MTOM_REQUIRE_BROWSERS) {
@@ -308,7 +390,9 @@ async function checkUploads(tag, engine, node, page) {
     console.log(`skipped - ${tag} upload: 'stream' over HTTP/2: ${http2.error}`);
   } else if (!page.stream?.supportsRequestStreams) {
     skippedTests.push(`${tag} stream upload over HTTP/2`);
-    console.log(`skipped - ${tag} upload: 'stream' over HTTP/2: this engine's fetch cannot send a stream body (checked above)`);
+    console.log(
+      `skipped - ${tag} upload: 'stream' over HTTP/2: this engine's fetch cannot send a stream body (checked above)`,
+    );
   } else {
     const { h2 } = page;
     const upload = await uploadRecord(`${engine}:h2`);
@@ -321,16 +405,25 @@ async function checkUploads(tag, engine, node, page) {
       if (h2.status !== 200) problems.push(`status ${h2.status}`);
       if (upload.httpVersion !== '2.0') problems.push(`HTTP/${upload.httpVersion}`);
       if (!upload.complete || upload.length !== total || upload.sha256 !== node.upload.sha256) {
-        problems.push(`received ${upload.length} bytes sha256 ${upload.sha256} (complete ${upload.complete}); Node wrote ${total} bytes sha256 ${node.upload.sha256}`);
+        problems.push(
+          `received ${upload.length} bytes sha256 ${upload.sha256} (complete ${upload.complete}); Node wrote ${total} bytes sha256 ${node.upload.sha256}`,
+        );
       }
       const last = h2.events.at(-1);
-      if (!last || last.bytesSent !== total || last.totalBytes !== total) problems.push(`last progress event ${JSON.stringify(last)}, expected ${total} of ${total}`);
+      if (!last || last.bytesSent !== total || last.totalBytes !== total)
+        problems.push(`last progress event ${JSON.stringify(last)}, expected ${total} of ${total}`);
       if (h2.events.length < 2) problems.push(`${h2.events.length} progress events`);
     }
-    record(`${tag} upload: 'stream' to an HTTP/2 server streams the message as it is written: Node's bytes, progress to the total`, problems);
+    record(
+      `${tag} upload: 'stream' to an HTTP/2 server streams the message as it is written: Node's bytes, progress to the total`,
+      problems,
+    );
   }
   const stray = [...uploads.entries()].filter(([id, u]) => id.startsWith(`${engine}:`) && u.stringifiedStream);
-  record(`${tag} no request body was ever the text "[object ReadableStream]"`, stray.map(([id]) => `upload ${id}`));
+  record(
+    `${tag} no request body was ever the text "[object ReadableStream]"`,
+    stray.map(([id]) => `upload ${id}`),
+  );
 }
 
 async function checkReadmeExample(tag, browser) {
@@ -344,27 +437,35 @@ async function checkReadmeExample(tag, browser) {
   const outcome = await browser.evaluate(readme.driver);
   const upload = await received;
   if (outcome.errors.length > 0) problems.push(`errors in the page: ${outcome.errors.join('\n')}`);
-  if (!outcome.log.includes('200')) problems.push(`the example logged ${JSON.stringify(outcome.log)}, expected the status 200`);
+  if (!outcome.log.includes('200'))
+    problems.push(`the example logged ${JSON.stringify(outcome.log)}, expected the status 200`);
   if (outcome.progress !== 1) problems.push(`the progress element ends at ${outcome.progress}, expected 1`);
-  if (!outcome.progressSeen.some((v) => v > 0 && v < 1)) problems.push(`the progress element never showed a value between 0 and 1: ${JSON.stringify(outcome.progressSeen)}`);
+  if (!outcome.progressSeen.some((v) => v > 0 && v < 1))
+    problems.push(`the progress element never showed a value between 0 and 1: ${JSON.stringify(outcome.progressSeen)}`);
   if (!upload) problems.push('the server received nothing at /DocumentService.svc');
   else {
     if (!upload.complete) problems.push('the upload did not complete');
-    if (upload.headers['content-length'] !== String(upload.length)) problems.push(`Content-Length ${upload.headers['content-length']} for ${upload.length} bytes`);
+    if (upload.headers['content-length'] !== String(upload.length))
+      problems.push(`Content-Length ${upload.headers['content-length']} for ${upload.length} bytes`);
     const boundary = /boundary="([^"]+)"/.exec(upload.headers['content-type'] ?? '')?.[1];
     if (!boundary) problems.push(`Content-Type ${upload.headers['content-type']}`);
     else {
       // Parsed with a MIME parser nobody here wrote.
       const [root, ...parts] = [...parseMultipart(new Uint8Array(upload.body), { boundary, maxFileSize: 1 << 30 })];
       const xml = new TextDecoder().decode(root.bytes);
-      if (!xml.includes(`<FileName>${readme.fileName}</FileName>`)) problems.push(`the document lacks the file name: ${xml.slice(0, 400)}`);
+      if (!xml.includes(`<FileName>${readme.fileName}</FileName>`))
+        problems.push(`the document lacks the file name: ${xml.slice(0, 400)}`);
       const expected = exampleBytes();
       if (parts.length !== 1 || !Buffer.from(parts[0].bytes).equals(Buffer.from(expected))) {
         problems.push(`expected one part of ${expected.length} bytes, got ${parts.map((p) => p.bytes.length)}`);
-      } else if (parts[0].headers.get('Content-Type') !== readme.fileType) problems.push(`part Content-Type ${parts[0].headers.get('Content-Type')}`);
+      } else if (parts[0].headers.get('Content-Type') !== readme.fileType)
+        problems.push(`part Content-Type ${parts[0].headers.get('Content-Type')}`);
     }
   }
-  record(`${tag} the README's browser example runs as written from a plain static HTTP/1.1 server (no import map)`, problems);
+  record(
+    `${tag} the README's browser example runs as written from a plain static HTTP/1.1 server (no import map)`,
+    problems,
+  );
 }
 
 async function runEngine(engine, node) {

@@ -6,7 +6,12 @@ import * as mtom from '../../dist/index.js';
 import { bytes } from './scenarios.mjs';
 
 export const UPLOAD_BOUNDARY = 'uuid:5d8f1b7e-2c4a-4e1f-9a3b-6c7d8e9f0a1b';
-export const UPLOAD_ENCODING = { type: 'mtom', boundary: UPLOAD_BOUNDARY, startUri: 'upload@mtom-stream.test', action: 'urn:example/Upload' };
+export const UPLOAD_ENCODING = {
+  type: 'mtom',
+  boundary: UPLOAD_BOUNDARY,
+  startUri: 'upload@mtom-stream.test',
+  action: 'urn:example/Upload',
+};
 const SOAP = 'http://www.w3.org/2003/05/soap-envelope';
 
 /** The attachments: a 12 MiB File, a small typed Blob. Deterministic, so Node writes the same message. */
@@ -42,10 +47,14 @@ function describe(error) {
 /** The default upload (a Blob, with XMLHttpRequest): every progress event, timed, and the answer. */
 async function blobUpload(prefix) {
   const events = [];
-  const response = await mtom.postMessage(`/upload?id=${prefix}:blob&slow=1`, (writer) => buildUpload(writer, uploadAttachments()), {
-    encoding: UPLOAD_ENCODING,
-    onTransferProgress: ({ bytesSent, totalBytes }) => events.push({ bytesSent, totalBytes, at: Date.now() }),
-  });
+  const response = await mtom.postMessage(
+    `/upload?id=${prefix}:blob&slow=1`,
+    (writer) => buildUpload(writer, uploadAttachments()),
+    {
+      encoding: UPLOAD_ENCODING,
+      onTransferProgress: ({ bytesSent, totalBytes }) => events.push({ bytesSent, totalBytes, at: Date.now() }),
+    },
+  );
   return { status: response.status, answer: await response.json(), events };
 }
 
@@ -74,13 +83,23 @@ async function abortedUpload(prefix) {
 async function streamUpload(prefix) {
   const supportsRequestStreams = mtom.supportsRequestStreams();
   try {
-    const response = await mtom.postMessage(`/upload?id=${prefix}:stream`, (writer) => buildUpload(writer, [new Blob([bytes(50_000, 23)])]), {
-      encoding: UPLOAD_ENCODING,
-      upload: 'stream',
-    });
+    const response = await mtom.postMessage(
+      `/upload?id=${prefix}:stream`,
+      (writer) => buildUpload(writer, [new Blob([bytes(50_000, 23)])]),
+      {
+        encoding: UPLOAD_ENCODING,
+        upload: 'stream',
+      },
+    );
     return { resolved: true, status: response.status, supportsRequestStreams };
   } catch (error) {
-    return { resolved: false, supportsRequestStreams, error: describe(error), isTypeError: error instanceof TypeError, isRequestStreamError: error instanceof mtom.RequestStreamError };
+    return {
+      resolved: false,
+      supportsRequestStreams,
+      error: describe(error),
+      isTypeError: error instanceof TypeError,
+      isRequestStreamError: error instanceof mtom.RequestStreamError,
+    };
   }
 }
 
@@ -91,11 +110,15 @@ async function streamUpload(prefix) {
 export async function streamUploadHttp2(prefix, origin) {
   const events = [];
   try {
-    const response = await mtom.postMessage(`${origin}/upload?id=${prefix}:h2`, (writer) => buildUpload(writer, uploadAttachments()), {
-      encoding: UPLOAD_ENCODING,
-      upload: 'stream',
-      onTransferProgress: ({ bytesSent, totalBytes }) => events.push({ bytesSent, totalBytes }),
-    });
+    const response = await mtom.postMessage(
+      `${origin}/upload?id=${prefix}:h2`,
+      (writer) => buildUpload(writer, uploadAttachments()),
+      {
+        encoding: UPLOAD_ENCODING,
+        upload: 'stream',
+        onTransferProgress: ({ bytesSent, totalBytes }) => events.push({ bytesSent, totalBytes }),
+      },
+    );
     return { status: response.status, answer: await response.json(), events };
   } catch (error) {
     return { failed: describe(error), cause: String(error?.cause?.message ?? ''), events };

@@ -44,7 +44,10 @@ async function build(writer: XmlWriter, attachments: Blob[]): Promise<void> {
 /** The same message written by the streaming writer, which reads every attachment. */
 async function reference(attachments: Blob[]): Promise<Uint8Array> {
   const writer = await createXmlWriter({ encoding: MTOM, ringSize: 4096 });
-  await build(writer, attachments.map((blob) => new Blob([blob], { type: blob.type })));
+  await build(
+    writer,
+    attachments.map((blob) => new Blob([blob], { type: blob.type })),
+  );
   return writer.end();
 }
 
@@ -88,7 +91,10 @@ describe("postMessage with upload: 'blob'", () => {
     assert.ok(request.body.equals(expected), 'the sent message differs from the streamed one');
     assert.equal(request.headers['content-length'], String(expected.length));
     assert.equal(request.headers['mime-version'], '1.0');
-    assert.match(String(request.headers['content-type']), /^multipart\/related; type="application\/xop\+xml"; boundary="uuid:blob-upload-test"/);
+    assert.match(
+      String(request.headers['content-type']),
+      /^multipart\/related; type="application\/xop\+xml"; boundary="uuid:blob-upload-test"/,
+    );
     assert.match(request.body.toString('latin1'), /\r\nContent-Type: image\/png\r\n/);
     // fetch reports nothing while sending: one event once the response has come.
     assert.deepEqual(progress, [{ bytesSent: expected.length, totalBytes: expected.length }]);
@@ -105,10 +111,14 @@ describe("postMessage with upload: 'blob'", () => {
     const before = received.length;
     const failure = new Error('build failed');
     await assert.rejects(
-      postMessage(url, async (writer) => {
-        await build(writer, [new Blob([pattern(10, 6)])]);
-        throw failure;
-      }, { encoding: MTOM, upload: 'blob' }),
+      postMessage(
+        url,
+        async (writer) => {
+          await build(writer, [new Blob([pattern(10, 6)])]);
+          throw failure;
+        },
+        { encoding: MTOM, upload: 'blob' },
+      ),
       (error) => error === failure,
     );
     assert.equal(received.length, before);
@@ -118,10 +128,14 @@ describe("postMessage with upload: 'blob'", () => {
     const before = received.length;
     const controller = new AbortController();
     await assert.rejects(
-      postMessage(url, async (writer) => {
-        await build(writer, [new Blob([pattern(10, 7)])]);
-        controller.abort(new Error('stop'));
-      }, { encoding: MTOM, upload: 'blob', signal: controller.signal }),
+      postMessage(
+        url,
+        async (writer) => {
+          await build(writer, [new Blob([pattern(10, 7)])]);
+          controller.abort(new Error('stop'));
+        },
+        { encoding: MTOM, upload: 'blob', signal: controller.signal },
+      ),
       (error) => error instanceof XmlWriterError && error.code === 'WS_E_OPERATION_ABORTED',
     );
     assert.equal(received.length, before);
@@ -142,7 +156,10 @@ describe('BlobMessageOutput', () => {
       const writer = await createXmlWriter({ encoding: MTOM, ringSize, output: message.output });
       message.follow(writer);
       const bytes = [pattern(9_999, 8), pattern(1, 9), pattern(4096, 10)];
-      await build(writer, bytes.map((b) => new UnreadableBlob([b])));
+      await build(
+        writer,
+        bytes.map((b) => new UnreadableBlob([b])),
+      );
       await writer.end();
       const sent = new Uint8Array(await message.toBlob().arrayBuffer());
       const expected = await reference(bytes.map((b) => new Blob([b])));

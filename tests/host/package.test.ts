@@ -58,13 +58,19 @@ describe('the built package', () => {
   it('the node entry adds only Node built-ins', async () => {
     const { external } = await moduleGraph(manifest.exports['./node'].default);
     assert.ok(external.length > 0);
-    assert.deepEqual(external.filter((name) => !name.startsWith('node:')), []);
+    assert.deepEqual(
+      external.filter((name) => !name.startsWith('node:')),
+      [],
+    );
   });
 
   it('dist/wasm.js carries @assemblyscript/loader with its licence notice', () => {
     const wasmHost = readFileSync(join(DIST, 'wasm.js'), 'utf8');
     const loader = JSON.parse(readFileSync(join(ROOT, 'node_modules/@assemblyscript/loader/package.json'), 'utf8'));
-    assert.match(wasmHost.split('\n')[0], new RegExp(`^/\\*! Includes @assemblyscript/loader ${loader.version} \\(Apache-2\\.0\\)`));
+    assert.match(
+      wasmHost.split('\n')[0],
+      new RegExp(`^/\\*! Includes @assemblyscript/loader ${loader.version} \\(Apache-2\\.0\\)`),
+    );
     assert.match(wasmHost, /function instantiate\(/);
     const notices = readFileSync(join(DIST, 'THIRD_PARTY_NOTICES.md'), 'utf8');
     assert.match(notices, /@assemblyscript\/loader 0\.\d+\.\d+ \(Apache-2\.0\)/);
@@ -86,7 +92,8 @@ describe('the built package', () => {
         const content = map.sourcesContent?.[i];
         assert.equal(typeof content, 'string', `${mapPath}: no content for ${source}`);
         const onDisk = resolve(dirname(mapPath), map.sourceRoot ?? '', source);
-        if (existsSync(onDisk)) assert.equal(content, readFileSync(onDisk, 'utf8'), `${mapPath}: ${source} differs from the file`);
+        if (existsSync(onDisk))
+          assert.equal(content, readFileSync(onDisk, 'utf8'), `${mapPath}: ${source} differs from the file`);
       });
     }
   });

@@ -42,10 +42,14 @@ export async function upload(file: File): Promise<number> {
     encoding: { type: 'mtom', action: 'urn:example/Upload' },
     onTransferProgress: ({ bytesSent, totalBytes }) => console.log(bytesSent, totalBytes),
   };
-  const response: Response = await postMessage('/upload', async (writer) => {
-    writer.writeStartElement('', 'Upload', 'urn:example');
-    await writeAttachment(writer, file);
-  }, options);
+  const response: Response = await postMessage(
+    '/upload',
+    async (writer) => {
+      writer.writeStartElement('', 'Upload', 'urn:example');
+      await writeAttachment(writer, file);
+    },
+    options,
+  );
   return response.status;
 }
 
