@@ -40,8 +40,10 @@ export async function postBlobMessage(
   try {
     await build(writer);
   } catch (error) {
+    // A build stopped by an abort fails with the abort, not with the call that met it.
+    const reason = writer.signal.aborted ? writer.signal.reason : error;
     writer.abort(error);
-    throw error;
+    throw reason;
   }
   try {
     await writer.end();
@@ -69,6 +71,17 @@ export async function postBlobMessage(
   // fetch says nothing while it sends; once the response is there, every byte was sent.
   report(body.size);
   return response;
+}
+
+/**
+ * Whether this is a browser (a window or a worker), where fetch cannot be trusted to stream a
+ * body: Chromium sends one only over HTTP/2, and a service worker has no XMLHttpRequest.
+ */
+export function inBrowser(): boolean {
+  return (
+    typeof XMLHttpRequest === 'function' ||
+    typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function'
+  );
 }
 
 interface XhrOptions {

@@ -36,8 +36,14 @@ export interface BufferedXmlWriter extends XmlWriter {
  * writer.writeBytes(new Uint8Array(1024));
  * const message = await writer.end(); // Uint8Array; send with `Content-Type: writer.contentType`
  */
-export async function createXmlWriter(options: XmlWriterOptions & { output: OutputCallback }): Promise<XmlWriter>;
 export async function createXmlWriter(options?: XmlWriterOptions & { output?: undefined }): Promise<BufferedXmlWriter>;
+/**
+ * Creates an XML writer whose bytes go to `options.output` (WS_WRITE_CALLBACK) as they are
+ * written; `end()` resolves with `undefined` once the output has taken everything.
+ * See the first signature for the options and errors.
+ */
+export async function createXmlWriter(options: XmlWriterOptions & { output: OutputCallback }): Promise<XmlWriter>;
+/** Creates an XML writer; `end()` resolves with the message when there is no `output`. */
 export async function createXmlWriter(options?: XmlWriterOptions): Promise<XmlWriter>;
 export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
   const resolved = resolveOptions(options);

@@ -4,7 +4,7 @@
  * an exact Content-Length; otherwise the body streams with chunked transfer (HTTP/1.1) or HTTP/2
  * framing. src/node.ts adds the same over node:http.
  */
-import { postBlobMessage, type UploadMode } from './browser-upload.js';
+import { inBrowser, postBlobMessage, type UploadMode } from './browser-upload.js';
 import { invalidArg } from './errors.js';
 import { requestStreamFailed, requestStreamsUnsupported } from './request-stream-error.js';
 import { createOutputQueue, queueToReadableStream, type OutputQueue, type XmlWriterStreamOptions } from './streams.js';
@@ -85,8 +85,8 @@ export interface PostMessageOptions extends XmlWriterStreamOptions {
    * File attachments without reading them (MTOM), then sent with XMLHttpRequest, whose progress
    * counts bytes really sent; works over any HTTP version (src/browser-upload.ts). `'stream'`:
    * a ReadableStream body with fetch, written as it is sent (Chromium over HTTP/2 or later, Node);
-   * where that cannot work it fails with a RequestStreamError. Default: `'blob'` where
-   * XMLHttpRequest exists (browsers) or fetch cannot stream, else `'stream'`.
+   * where that cannot work it fails with a RequestStreamError. Default: `'blob'` in browsers
+   * (windows and workers) and wherever fetch cannot stream, else `'stream'` (Node).
    */
   upload?: UploadMode;
   /** Older spelling: `true` is `upload: 'blob'`, `false` is `upload: 'stream'`. */
@@ -133,14 +133,13 @@ export async function postMessage(url: string | URL, build: BuildMessage, option
   } catch (error) {
     if (!transportFailed) throw message.failure(error);
     // In a browser a network failure of a stream body is most often the HTTP version: say so.
-    const inBrowser = typeof XMLHttpRequest === 'function';
-    throw inBrowser && transportError instanceof TypeError ? requestStreamFailed(transportError) : transportError;
+    throw inBrowser() && transportError instanceof TypeError ? requestStreamFailed(transportError) : transportError;
   }
 }
 
-/** `'blob'` in browsers (XMLHttpRequest) and wherever fetch cannot stream a body; else `'stream'`. */
+/** `'blob'` in browsers (windows and workers) and wherever fetch cannot stream a body; else `'stream'`. */
 function defaultUpload(): UploadMode {
-  return typeof XMLHttpRequest === 'function' || !supportsRequestStreams() ? 'blob' : 'stream';
+  return inBrowser() || !supportsRequestStreams() ? 'blob' : 'stream';
 }
 
 /**
