@@ -419,7 +419,25 @@ async function checkUploads(tag, engine, node, page) {
       problems,
     );
   }
-  const stray = [...uploads.entries()].filter(([id, u]) => id.startsWith(`${engine}:`) && u.stringifiedStream);
+  // Why a stream is never handed to a fetch that cannot stream: what the engine does with one.
+  if (page.raw) {
+    const upload = await uploadRecord(`${engine}:raw`, 2000);
+    const problems = [];
+    const sentAsText = page.raw.resolved && upload?.stringifiedStream;
+    if (!sentAsText && page.raw.resolved) {
+      problems.push(
+        `the engine's fetch sent a stream body (${upload?.length} bytes) though supportsRequestStreams() is false`,
+      );
+    }
+    const what = sentAsText ? 'sends the text "[object ReadableStream]"' : `rejects (${page.raw.error?.message})`;
+    record(
+      `${tag} handed a stream body, this engine's own fetch ${what}: postMessage refuses to hand it one`,
+      problems,
+    );
+  }
+  const stray = [...uploads.entries()].filter(
+    ([id, u]) => id.startsWith(`${engine}:`) && id !== `${engine}:raw` && u.stringifiedStream,
+  );
   record(
     `${tag} no request body was ever the text "[object ReadableStream]"`,
     stray.map(([id]) => `upload ${id}`),
@@ -488,6 +506,9 @@ async function runEngine(engine, node) {
     compareScenarios(tag, node, page);
     for (const id of ['blob', 'abort', 'stream']) uploads.delete(`${engine.name}:${id}`);
     const uploadResults = await browser.evaluate(`window.__uploads.runUploads(${JSON.stringify(engine.name)})`);
+    if (uploadResults.stream && !uploadResults.stream.supportsRequestStreams) {
+      uploadResults.raw = await browser.evaluate(`window.__uploads.rawStreamFetch(${JSON.stringify(engine.name)})`);
+    }
     if (uploadResults.stream?.supportsRequestStreams && http2.origin) {
       const source = `window.__uploads.streamUploadHttp2(${JSON.stringify(engine.name)}, ${JSON.stringify(http2.origin)})`;
       uploadResults.h2 = await browser.evaluate(source);

@@ -125,6 +125,25 @@ export async function streamUploadHttp2(prefix, origin) {
   }
 }
 
+/**
+ * What the engine's own fetch does with a stream body when supportsRequestStreams() is false: the
+ * reason the library refuses to hand it one (Firefox sends the text "[object ReadableStream]").
+ */
+export async function rawStreamFetch(prefix) {
+  const body = new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('streamed bytes'));
+      controller.close();
+    },
+  });
+  try {
+    const response = await fetch(`/upload?id=${prefix}:raw`, { method: 'POST', body, duplex: 'half' });
+    return { resolved: true, status: response.status };
+  } catch (error) {
+    return { resolved: false, error: describe(error) };
+  }
+}
+
 /** Runs every upload; `prefix` (the engine's name) tags them at the server. */
 export async function runUploads(prefix) {
   const out = {};
