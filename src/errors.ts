@@ -19,6 +19,18 @@ export const ErrorCodes = {
 
 export type XmlWriterErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * The one error type the writer throws. `code` is stable and names the WWSAPI error it mirrors;
+ * `hresult` is that error's number. The first failure faults the writer: later calls throw
+ * `WS_E_OBJECT_FAULTED` with the first failure as `cause`.
+ *
+ * @example
+ * try {
+ *   writer.writeStartElement('', 'not a name', 'urn:example');
+ * } catch (error) {
+ *   if (error instanceof XmlWriterError && error.code === 'E_INVALIDARG') console.error(error.message);
+ * }
+ */
 export class XmlWriterError extends Error {
   override readonly name = 'XmlWriterError';
   /** Stable string code, e.g. `WS_E_QUOTA_EXCEEDED`. */

@@ -7,6 +7,7 @@
  * the text encoding at once. If the writer fails or is aborted first, or while reading, the source
  * is released (cancelled, returned, closed) — `writer.signal` says when.
  */
+import { blobReference } from './blob-references.js';
 import { invalidArg } from './errors.js';
 import { isThenable } from './ring.js';
 import type { BytesSink } from './sink.js';
@@ -63,7 +64,8 @@ export function writeAttachment(
   source: AttachmentSource,
   options: AttachmentOptions = {},
 ): void | Promise<void> {
-  return writeProducer(writer, toProducer(source), options);
+  const referenced = isBlob(source) ? blobReference(writer, source) : undefined;
+  return writeProducer(writer, referenced ?? toProducer(source), options);
 }
 
 /** The producer for a universal source. */

@@ -139,8 +139,11 @@ export class OutputQueue {
     return filled;
   }
 
-  /** A copy of the rest of the current span: the consumer may keep it. */
-  take(): Uint8Array<ArrayBuffer> {
+  /**
+   * A copy of the rest of the current span: the consumer may keep it. Typed as `slice` returns, so
+   * the declaration reads `Uint8Array` for TypeScript before 5.7 (not generic there) too.
+   */
+  take(): ReturnType<Uint8Array['slice']> {
     if (!this.settle) return new Uint8Array(0);
     const chunk = this.spans[this.index].slice(this.offset);
     this.offset += chunk.length;
@@ -244,10 +247,28 @@ export function queueToReadableStream(queue: OutputQueue): ReadableStream<Uint8A
       queue.cancel(reason);
     },
   };
-  const stream = new ReadableStream(source);
+  // Without byte streams (WebKit), a default stream with the same pull: reads get copies.
+  const stream = hasByteStreams()
+    ? new ReadableStream(source)
+    : new ReadableStream({ ...source, type: undefined } as UnderlyingDefaultSource<Uint8Array>, { highWaterMark: 0 });
   // A failure errors the stream at once, even with no read pending (a no-op once cancelled).
   queue.onFailure((reason) => controller.error(reason));
   return stream as ReadableStream<Uint8Array>;
+}
+
+let byteStreams: boolean | undefined;
+
+/** Whether this engine has readable byte streams (Streams §4.7); WebKit does not implement them. */
+function hasByteStreams(): boolean {
+  if (byteStreams === undefined) {
+    try {
+      new ReadableStream({ type: 'bytes' });
+      byteStreams = true;
+    } catch {
+      byteStreams = false;
+    }
+  }
+  return byteStreams;
 }
 
 /**
