@@ -36,4 +36,4 @@ export {
   indexOfScalar,
 } from "./scan";
 export { xmlFindInvalid, escapeWrite, escapeIntoPure } from "./escape";
-export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose } from "./mime";
+export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose, mimePartHeaderLength, mimeCloseLength } from "./mime";
