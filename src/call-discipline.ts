@@ -15,7 +15,8 @@
  * longer faults it, other calls are refused without touching it, and end() settles as the output
  * does.
  */
-import { invalidOperation, objectFaulted, XmlWriterError } from './errors.js';
+import { invalidOperation, objectFaulted } from './errors.js';
+import { isThenable } from './maybe-async.js';
 
 /** A callback the writer runs: while it runs synchronously, only its own sink may be called. */
 export type CallbackKind = 'output' | 'producer' | 'pull' | 'progress';
@@ -110,8 +111,12 @@ export class CallDiscipline {
     this.frames.push(WRITER_CALL);
     try {
       const result = operation();
-      // A callback it ran may have faulted the writer (a refused call it caught, abort()).
-      if (this.failed) throw this.failure;
+      if (this.failed) {
+        // A callback it ran faulted the writer (a refused call it caught or rethrew, abort()):
+        // that failure is this call's, and what the call left running ends unobserved.
+        if (isThenable(result)) result.then(undefined, () => {});
+        throw this.failure;
+      }
       return result;
     } catch (error) {
       throw this.failInFlight(error);
@@ -252,12 +257,12 @@ export class CallDiscipline {
   /**
    * Faults the writer with a failure met inside a call. A call in flight when something else
    * faulted the writer (abort(), the signal, a refused call in a callback) reports that failure,
-   * not the WS_E_OBJECT_FAULTED its next step met.
+   * not the WS_E_OBJECT_FAULTED or other error its next step met: the first failure is the one.
    */
   private failInFlight(error: unknown): unknown {
+    const faultedBefore = this.failed;
     this.fail(error);
-    const metFault = error instanceof XmlWriterError && error.code === 'WS_E_OBJECT_FAULTED';
-    return metFault && this.failure !== error ? this.failure : error;
+    return faultedBefore && this.failure !== undefined ? this.failure : error;
   }
 
   private describe(frame: Frame): string {

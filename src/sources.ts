@@ -112,7 +112,22 @@ export function writeProducer(
   source: AttachmentProducer | PromiseLike<AttachmentProducer>,
   options: AttachmentOptions = {},
 ): void | Promise<void> {
-  const claim = claimBinaryContent(writer, 'writeAttachment');
+  let claim: BinaryClaim;
+  try {
+    claim = claimBinaryContent(writer, 'writeAttachment');
+  } catch (error) {
+    // Refused: the source is let go as soon as it is ready (a file being stat-ed may fail alone).
+    const releaseQuietly = (producer: AttachmentProducer) => {
+      try {
+        producer.release(error);
+      } catch {
+        // Best effort, as below.
+      }
+    };
+    if (isThenable(source)) Promise.resolve(source).then(releaseQuietly, () => {});
+    else releaseQuietly(source);
+    throw error;
+  }
   if (!isThenable(source)) return pushProducer(writer, claim, source, options);
   const written = Promise.resolve(source).then(
     (producer) => pushProducer(writer, claim, producer, options),
