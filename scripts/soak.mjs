@@ -8,7 +8,8 @@ const runs = Number(process.argv[2] ?? 200_000);
 const seed = Number(process.argv[3] ?? Math.floor(Math.random() * 0x7fffffff));
 console.log(`soak: ${runs} sequences, seed ${seed} (replay: npm run soak -- ${runs} ${seed})`);
 const started = Date.now();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', 'tests/host/model.test.ts'], {
+const args = ['--import', 'tsx', '--test', '--test-reporter=spec', 'tests/host/model.test.ts'];
+const result = spawnSync(process.execPath, args, {
   stdio: 'inherit',
   env: { ...process.env, MTOM_MODEL_RUNS: String(runs), MTOM_MODEL_SEED: String(seed) },
 });

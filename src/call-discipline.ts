@@ -205,7 +205,9 @@ export class CallDiscipline {
     this.checkNotFaulted();
     let problem: string | undefined;
     const top = this.frames[this.frames.length - 1];
-    if (top) problem = `${name} was called from inside ${this.describe(top)}; only a producer's own sink may be used there`;
+    if (top) {
+      problem = `${name} was called from inside ${this.describe(top)}; only a producer's own sink may be used there`;
+    }
     else if (this.phase === 'ended') problem = `${name}: the writer has ended`;
     else if (this.phase === 'handedOver') problem = `${name}: the message is complete and end() is delivering it`;
     else if (this.holder) problem = `${name} was called before ${this.holderName} settled; await it first`;

@@ -18,7 +18,8 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
   const resolved = resolveOptions(options);
   const { signal, encoding } = resolved;
   if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
-  const core = await Core.create({ ringSize: resolved.ringSize, scratchSize: resolved.scratchSize, simd: resolved.simd });
+  const { ringSize, scratchSize, simd } = resolved;
+  const core = await Core.create({ ringSize, scratchSize, simd });
   const discipline = new CallDiscipline();
   const channel = new RingChannel(core, resolved.output, discipline);
   const text = new XmlTextOutput(channel);

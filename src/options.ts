@@ -218,14 +218,20 @@ function checkFunction<T>(value: T | undefined, what: string): T | undefined {
 export function resolveOptions(options: XmlWriterOptions = {}): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalidArg('the options must be an object');
   const { signal } = options;
-  if (signal !== undefined && typeof signal?.addEventListener !== 'function') throw invalidArg('signal must be an AbortSignal');
+  if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
+    throw invalidArg('signal must be an AbortSignal');
+  }
   return {
     encoding: resolveEncoding(options.encoding ?? { type: 'text' }),
     output: checkFunction(options.output, 'output'),
     maxDepth: checkCount(options.maxDepth, DEFAULTS.maxDepth, 'maxDepth', 1),
     maxAttributes: checkCount(options.maxAttributes, DEFAULTS.maxAttributes, 'maxAttributes'),
     maxNamespaces: checkCount(options.maxNamespaces, DEFAULTS.maxNamespaces, 'maxNamespaces', 1),
-    maxMimePartsBufferSize: checkCount(options.maxMimePartsBufferSize, DEFAULTS.maxMimePartsBufferSize, 'maxMimePartsBufferSize'),
+    maxMimePartsBufferSize: checkCount(
+      options.maxMimePartsBufferSize,
+      DEFAULTS.maxMimePartsBufferSize,
+      'maxMimePartsBufferSize',
+    ),
     writeDeclaration: checkFlag(options.writeDeclaration, DEFAULTS.writeDeclaration, 'writeDeclaration'),
     ringSize: checkCount(options.ringSize, DEFAULTS.ringSize, 'ringSize', MIN_RING_SIZE, MAX_RING_SIZE),
     scratchSize: DEFAULTS.scratchSize,
@@ -235,7 +241,9 @@ export function resolveOptions(options: XmlWriterOptions = {}): ResolvedOptions 
   };
 }
 
-function resolveEncoding(encoding: TextEncodingOptions | MtomEncodingOptions): ResolvedTextEncoding | ResolvedMtomEncoding {
+function resolveEncoding(
+  encoding: TextEncodingOptions | MtomEncodingOptions,
+): ResolvedTextEncoding | ResolvedMtomEncoding {
   if (typeof encoding !== 'object' || encoding === null) throw invalidArg("encoding is { type: 'text' | 'mtom', … }");
   const action = encoding.action === undefined ? undefined : checkParameterText(encoding.action, 'action');
   if (encoding.type === 'text') {
@@ -243,13 +251,16 @@ function resolveEncoding(encoding: TextEncodingOptions | MtomEncodingOptions): R
   }
   if (encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
   const startInfo = checkMediaType(encoding.startInfo ?? DEFAULTS.startInfo, 'startInfo');
-  if (/^application\/xop\+xml\b/i.test(startInfo)) throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
+  if (/^application\/xop\+xml\b/i.test(startInfo)) {
+    throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
+  }
   const transfer = encoding.rootTransferEncoding ?? DEFAULTS.rootTransferEncoding;
   if (transfer !== 'binary' && transfer !== '8bit') throw invalidArg("rootTransferEncoding is 'binary' or '8bit'");
   // Part IDs are `N.` + the start URI when the caller chose one, so that a caller who fixes
   // boundary and startUri gets byte-identical messages; otherwise `N.<nonce>@mtom-stream`.
   const nonce = randomHex(8);
-  const startUri = encoding.startUri === undefined ? `root.${nonce}@mtom-stream` : checkContentId(encoding.startUri, 'startUri');
+  const startUri =
+    encoding.startUri === undefined ? `root.${nonce}@mtom-stream` : checkContentId(encoding.startUri, 'startUri');
   return {
     type: 'mtom',
     startInfo,

@@ -292,7 +292,8 @@ export class Core {
   /** Bytes writePartHeader writes for these values (the core's own count, never mirrored). */
   partHeaderLength(first: boolean, contentId: string, contentType: string, transferEncoding: string): number {
     const length = (value: string) => textEncoder.encode(value).length;
-    return this.core.mimePartHeaderLength(first ? 1 : 0, length(contentId), length(contentType), length(transferEncoding));
+    const [id, type, encoding] = [contentId, contentType, transferEncoding].map(length);
+    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding);
   }
 
   /** Bytes writeClose writes. */

@@ -423,7 +423,9 @@ export class XmlWriter {
     }
     if (!allowedOutside) throw invalidOperation('character data outside the root element');
     if (!this.encoding.documentOpen) {
-      throw invalidOperation(`${name} after the root part has ended (a flush() emitted the parts): it would land in a part`);
+      throw invalidOperation(
+        `${name} after the root part has ended (a flush() emitted the parts): it would land in a part`,
+      );
     }
     return false;
   }

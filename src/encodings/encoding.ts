@@ -27,9 +27,17 @@ export interface Encoding {
   /** The element's writeBytes content is complete; its end tag comes next. */
   endBytes(element: BinaryElement): void;
   /** WsPushBytes: the element's whole binary content; a promise if the encoding awaits the callback now. */
-  pushBytes(callback: PushBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): Promise<void> | undefined;
+  pushBytes(
+    callback: PushBytesCallback,
+    options: ResolvedBinaryOptions,
+    element: BinaryElement,
+  ): Promise<void> | undefined;
   /** WsPullBytes: the element's whole binary content. */
-  pullBytes(callback: PullBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): Promise<void> | undefined;
+  pullBytes(
+    callback: PullBytesCallback,
+    options: ResolvedBinaryOptions,
+    element: BinaryElement,
+  ): Promise<void> | undefined;
   /** The whole message's length, if it is known now (see XmlWriter.expectedLength). */
   expectedLength(bytesWritten: number): number | undefined;
   /** Throws if the boundary has been found in the bytes written so far. */

@@ -10,7 +10,14 @@ import { checkMediaType, quote } from '../headers.js';
 import { isThenable } from '../maybe-async.js';
 import type { PartProgress, ResolvedBinaryOptions, ResolvedMtomEncoding, ResolvedOptions } from '../options.js';
 import type { RingChannel } from '../ring.js';
-import { runProducer, runPull, writeAll, type BinaryTarget, type PullBytesCallback, type PushBytesCallback } from '../sink.js';
+import {
+  runProducer,
+  runPull,
+  writeAll,
+  type BinaryTarget,
+  type PullBytesCallback,
+  type PushBytesCallback,
+} from '../sink.js';
 import { XOP_NS } from '../names.js';
 import type { XmlTextOutput } from '../xml-text.js';
 import { DeclaredSize, type BinaryElement, type Encoding } from './encoding.js';

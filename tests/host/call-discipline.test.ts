@@ -107,9 +107,9 @@ describe('callbacks', () => {
   it('a sink call from inside the output callback is refused', () => {
     const discipline = new CallDiscipline();
     const sink = {};
+    const fromOutput = () => discipline.inCallback('output', undefined, () => discipline.sinkCall(sink, () => {}));
     assert.throws(
-      () => discipline.inCallback('producer', sink, () =>
-        discipline.sinkCall(sink, () => discipline.inCallback('output', undefined, () => discipline.sinkCall(sink, () => {})))),
+      () => discipline.inCallback('producer', sink, () => discipline.sinkCall(sink, fromOutput)),
       isCode('WS_E_INVALID_OPERATION'),
     );
     assert.equal(discipline.isFaulted, true);
