@@ -57,6 +57,8 @@ export class CallDiscipline {
   private holderName = '';
   private phase: Phase = 'writing';
   private failed = false;
+  /** The writer failed before its message was done: nothing more reaches the output. */
+  private stopped = false;
   private failure: unknown = undefined;
   private readonly faults = new AbortController();
   private settleClosed!: (error?: unknown) => void;
@@ -82,7 +84,7 @@ export class CallDiscipline {
 
   /** Whether nothing more may reach the output: the writer failed before the message was done. */
   get outputStopped(): boolean {
-    return this.faults.signal.aborted;
+    return this.stopped;
   }
 
   /** Throws WS_E_OBJECT_FAULTED, with the first failure as its cause, once the writer is faulted. */
@@ -96,6 +98,7 @@ export class CallDiscipline {
     this.failed = true;
     this.failure = error;
     if (this.phase !== 'writing') return;
+    this.stopped = true;
     this.faults.abort(error);
     this.settleClosed(error);
   }
@@ -105,12 +108,16 @@ export class CallDiscipline {
     if (this.phase === 'writing') this.fail(error);
   }
 
-  /** A synchronous writer call. A failure inside it, or a fault it meets, faults the writer and is thrown. */
-  call<T>(name: string, operation: () => T): T {
+  /**
+   * A synchronous writer call; `after` checks what it wrote. A failure inside it, or a fault it
+   * meets, faults the writer and is thrown.
+   */
+  call<T>(name: string, operation: () => T, after?: () => void): T {
     this.checkCallable(name);
     this.frames.push(WRITER_CALL);
     try {
       const result = operation();
+      after?.();
       if (this.failed) {
         // A callback it ran faulted the writer (a refused call it caught or rethrew, abort()):
         // that failure is this call's, and what the call left running ends unobserved.
@@ -178,7 +185,7 @@ export class CallDiscipline {
   sinkCall<T>(sink: object, operation: () => T): T {
     try {
       this.checkNotFaulted();
-      const top = this.frames[this.frames.length - 1];
+      const top = this.frames.length > 0 ? this.frames[this.frames.length - 1] : undefined;
       if (top && top.sink !== sink) {
         throw invalidOperation(`a sink was used from inside ${this.describe(top)}`);
       }
@@ -202,9 +209,10 @@ export class CallDiscipline {
 
   /** Refuses a writer call made out of turn, faulting the writer (unless its message is done). */
   private checkCallable(name: string): void {
+    if (!this.failed && this.frames.length === 0 && this.phase === 'writing' && this.holder === undefined) return;
     this.checkNotFaulted();
     let problem: string | undefined;
-    const top = this.frames[this.frames.length - 1];
+    const top = this.frames.length > 0 ? this.frames[this.frames.length - 1] : undefined;
     if (top) {
       problem = `${name} was called from inside ${this.describe(top)}; only a producer's own sink may be used there`;
     }

@@ -344,12 +344,10 @@ export class XmlWriter {
 
   /** A synchronous call under the call discipline; the boundary is checked in what it wrote. */
   private run<T>(name: string, operation: () => T): T {
-    return this.discipline.call(name, () => {
-      const result = operation();
-      this.encoding.checkBoundary();
-      return result;
-    });
+    return this.discipline.call(name, operation, this.checkBoundary);
   }
+
+  private readonly checkBoundary = () => this.encoding.checkBoundary();
 
   /**
    * Claims the current element's binary content (XOP §3: its sole content) at once, so that the
