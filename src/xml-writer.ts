@@ -56,6 +56,8 @@ interface OpenElement extends BinaryElement {
 }
 
 const WHITESPACE = /^[ \t\r\n]*$/;
+/** Whitespace outside the root element, as bytes: ASCII, so any decoder gives it back as it is. */
+const asciiDecoder = new TextDecoder();
 
 /** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
 function usedPrefix(element: OpenElement, prefix: string): string | undefined {
@@ -263,7 +265,7 @@ export class XmlWriter {
       if (!(bytes instanceof Uint8Array)) throw invalidArg('writeCharsUtf8 takes a Uint8Array');
       const whitespace = bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
       if (this.inContent('writeCharsUtf8', whitespace)) this.text.textUtf8(bytes, false);
-      else this.text.markup(String.fromCharCode(...bytes));
+      else this.text.markup(asciiDecoder.decode(bytes));
     });
   }
 

@@ -366,6 +366,14 @@ describe('whitespace outside the root element', () => {
     parses(xml);
   });
 
+  it('a large run of whitespace bytes is written too', async () => {
+    const { writer, out } = await collected();
+    writer.writeCharsUtf8(new Uint8Array(300_000).fill(0x0a));
+    writer.writeStartElement('', 'r', '');
+    await writer.end();
+    assert.equal(latin1(out.bytes()), `${'\n'.repeat(300_000)}<r/>`);
+  });
+
   it('anything but whitespace there is refused', async () => {
     for (const write of [(w: XmlWriter) => w.writeChars(' x'), (w: XmlWriter) => w.writeCharsUtf8(utf8('\u00a0'))]) {
       const { writer, out } = await collected({ encoding: MTOM });
