@@ -48,8 +48,6 @@ const ATTR_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
 const URI_REFERENCE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/?#[\]%]{1,998}$/;
 /** Printable ASCII and space, as RFC 2045 §8 *text allows unencoded. */
 const DESCRIPTION = /^[\x20-\x7E]{0,998}$/;
-/** C0 controls and DEL: never in a file name. */
-const CONTROL = /[\x00-\x1F\x7F]/;
 /** RFC 5322 §2.1.1: a header line is at most 998 characters before its CRLF. */
 const MAX_LINE = 998;
 const MAX_FILENAME = 255;
@@ -76,14 +74,21 @@ export function cidUrl(contentId: string): string {
 /** Checks the caller's part headers and formats the extra ones. */
 export function resolvePartHeaders(options: PartHeaderOptions): ResolvedPartHeaders {
   const { contentId, filename, contentLocation, contentDescription } = options;
-  if (contentId === undefined && filename === undefined && contentLocation === undefined && contentDescription === undefined) {
+  if (
+    contentId === undefined &&
+    filename === undefined &&
+    contentLocation === undefined &&
+    contentDescription === undefined
+  ) {
     return NO_PART_HEADERS;
   }
   let extraHeaders = '';
   if (filename !== undefined) extraHeaders += line(`Content-Disposition: attachment; ${filenameParameters(filename)}`);
   if (contentLocation !== undefined) {
     if (typeof contentLocation !== 'string' || !URI_REFERENCE.test(contentLocation)) {
-      throw invalidArg(`contentLocation ${JSON.stringify(contentLocation)} must be a URI (RFC 3986 characters, %-escaped)`);
+      throw invalidArg(
+        `contentLocation ${JSON.stringify(contentLocation)} must be a URI (RFC 3986 characters, %-escaped)`,
+      );
     }
     extraHeaders += line(`Content-Location: ${contentLocation}`);
   }
@@ -107,7 +112,7 @@ function filenameParameters(filename: unknown): string {
     typeof filename !== 'string' ||
     filename.length === 0 ||
     filename.length > MAX_FILENAME ||
-    CONTROL.test(filename) ||
+    hasControl(filename) ||
     !isWellFormedString(filename)
   ) {
     throw invalidArg(
@@ -121,9 +126,20 @@ function filenameParameters(filename: unknown): string {
   return `filename=${quote(fallback)}; filename*=UTF-8''${extended}`;
 }
 
+/** Whether `text` holds a C0 control or DEL, which never belong in a file name. */
+function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
 function line(header: string): string {
   if (header.length > MAX_LINE) {
-    throw invalidArg(`the part header "${header.slice(0, 40)}…" would be longer than ${MAX_LINE} characters (RFC 5322 §2.1.1)`);
+    throw invalidArg(
+      `the part header "${header.slice(0, 40)}…" would be longer than ${MAX_LINE} characters (RFC 5322 §2.1.1)`,
+    );
   }
   return `${header}\r\n`;
 }
@@ -133,4 +149,25 @@ function percentEncode(char: string): string {
   let escaped = '';
   for (const byte of encoder.encode(char)) escaped += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   return escaped;
+}
+
+/** The Content-IDs of one message, which must differ (RFC 2045 §7: world-unique): the root part's and every part's. */
+export class ContentIds {
+  private readonly used = new Set<string>();
+
+  /** Marks an ID the writer chose (the root part's, or a generated one) as used. */
+  add(id: string): void {
+    this.used.add(id);
+  }
+
+  has(id: string): boolean {
+    return this.used.has(id);
+  }
+
+  /** Claims a caller's Content-ID: E_INVALIDARG if the message already uses it. */
+  claim(id: string): string {
+    if (this.used.has(id)) throw invalidArg(`the Content-ID ${JSON.stringify(id)} is already used in this message`);
+    this.used.add(id);
+    return id;
+  }
 }
