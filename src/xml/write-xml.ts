@@ -43,7 +43,7 @@ export interface WriteXmlResult {
   parts: number;
   /** Attachment names no placeholder referred to. */
   unusedAttachments: string[];
-  /** Processing instructions left out: the writer cannot write them yet. */
+  /** Processing instructions left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
   droppedInstructions: number;
   /** Comments left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
   droppedComments: number;

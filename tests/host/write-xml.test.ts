@@ -57,20 +57,43 @@ const FRAGMENT =
   '</m:Order>';
 const EXPECTED =
   `<s:Envelope xmlns:s="${SOAP12}"><s:Body>` +
-  // xmlns:s is the writer's already, but the fragment declares it beside names that do not use it:
-  // kept, since QName values may need it.
-  `<m:Order xmlns:m="urn:orders" xmlns:s="${SOAP12}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">` +
+  // xmlns:s is the writer's already (in scope where the copy goes): not repeated. xmlns:xsi is not
+  // used by a name but kept, since QName values (xsi:type="m:Code") may need it.
+  `<m:Order xmlns:m="urn:orders" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">` +
   '<!-- kept -->' +
   '<m:note>a &lt; b &amp; "c" — é 😀</m:note>' +
-  '<m:code xsi:type="m:Code">&lt;raw&gt; &amp; </m:code>' +
+  '<m:code xsi:type="m:Code"><![CDATA[<raw> & ]]></m:code>' +
+  '<?app ignored?>' +
   '<inner xmlns="urn:default"><leaf/></inner>' +
   '</m:Order></s:Body></s:Envelope>';
 
 describe('writeXml: copying', () => {
-  it('copies a fragment at the current position: comments kept, CDATA as text, a processing instruction counted as dropped', async () => {
+  it('copies a fragment at the current position: comments, CDATA sections and processing instructions kept', async () => {
     const { result, message } = await intoBody(FRAGMENT);
     assert.equal(new TextDecoder().decode(message), EXPECTED);
-    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 1, droppedComments: 0 });
+    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 0, droppedComments: 0 });
+  });
+
+  it('keeps a CDATA section larger than the parser hands over at once, as consecutive sections of the same text', async () => {
+    const text = `${'<&]]'.repeat(40_000)}end`.replaceAll(']]<', '] ]<');
+    const { message } = await intoBody(`<m:big xmlns:m="urn:m"><![CDATA[${text}]]></m:big>`);
+    const xml = new TextDecoder().decode(message);
+    const sections = [...xml.matchAll(/<!\[CDATA\[([\s\S]*?)\]\]>/g)].map(([, section]) => section);
+    assert.ok(sections.length >= 2, `${sections.length} sections`);
+    assert.equal(sections.join(''), text);
+    assert.ok(!xml.includes('&lt;'), 'never escaped as text');
+  });
+
+  it('drops only the declarations the writer has in scope; a prefix bound elsewhere is declared again', async () => {
+    const { message } = await intoBody(
+      `<a:x xmlns:a="urn:a" xmlns:s="urn:not-soap" xmlns:t="urn:t"><a:y xmlns:a="urn:a" xmlns:t="urn:t2"/></a:x>`,
+    );
+    assert.equal(
+      new TextDecoder().decode(message),
+      `<s:Envelope xmlns:s="${SOAP12}"><s:Body>` +
+        '<a:x xmlns:a="urn:a" xmlns:s="urn:not-soap" xmlns:t="urn:t"><a:y xmlns:t="urn:t2"/></a:x>' +
+        '</s:Body></s:Envelope>',
+    );
   });
 
   it('gives the same bytes from every kind of source and any split of the input', async () => {
@@ -161,13 +184,13 @@ describe('writeXml: parts', () => {
     const xml =
       `<m:Upload xmlns:m="urn:m" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
       '<m:photo xmime:contentType="image/png">\n  <xop:Include href="cid:photo"/><!-- beside it: dropped -->\n</m:photo>' +
-      '<m:report><xop:Include href="file:report.bin"/></m:report></m:Upload>';
+      '<m:report><xop:Include href="file:report.bin"/><?beside it: dropped?></m:report></m:Upload>';
     const { result, message, writer } = await intoBody(
       xml,
       { attachments: { photo, spare: new Uint8Array(1) }, baseDir: dir },
       true,
     );
-    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 0, droppedComments: 1 });
+    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 1, droppedComments: 1 });
     const parsed = parseMtom(message, writer.contentType);
     assert.equal(parsed.parts.length, 3);
     assert.equal(parsed.parts[1].headers['content-type'], 'image/png');
