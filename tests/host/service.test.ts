@@ -336,6 +336,136 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  describe('part headers, the action placement, typed values, CDATA and processing instructions', () => {
+    const soap12 = VERSIONS[1];
+
+    for (const placement of [undefined, 'start-info', 'top-level', 'both'] as const) {
+      it(`SOAP 1.2 with the action placed ${placement ?? 'by default'}: Metro reads the message`, async () => {
+        const attachments = [{ name: 'p', bytes: randomBytes(5000, 70) }];
+        const encoding = { ...soap12.encoding, actionPlacement: placement };
+        const response = await requestMessage(soap12.url(service), upload(soap12, attachments), { encoding });
+        const body = await text(response);
+        assert.equal(response.statusCode, 200, body);
+        assertDigests(parseDigests(body), [{ ...attachments[0], xop: true }]);
+        const sent = String(response.req.getHeader('content-type'));
+        const startInfo = 'start-info="application/soap+xml; action=\\"urn:mtom-stream:service/Digest\\""';
+        assert.equal(sent.includes(startInfo), placement !== 'top-level', sent);
+        assert.equal(
+          /"; action="urn:mtom-stream:service\/Digest"$/.test(sent),
+          placement === 'top-level' || placement === 'both',
+          sent,
+        );
+      });
+    }
+
+    for (const version of VERSIONS) {
+      it(`${version.name}: chosen Content-IDs and part headers reach Metro, and each href finds its part`, async () => {
+        const parts = [
+          {
+            name: 'a',
+            bytes: randomBytes(1000, 71),
+            options: { contentId: 'http://tempuri.org/1/42', filename: 'a.pdf' },
+          },
+          {
+            name: 'b',
+            bytes: randomBytes(MIB, 72),
+            options: {
+              contentId: 'b#2{x}@example.org',
+              filename: 'résumé.pdf',
+              contentLocation: 'http://example.org/b.pdf',
+              contentDescription: 'the second part',
+            },
+          },
+          { name: 'c', bytes: randomBytes(900, 73), options: {} },
+        ];
+        const response = await requestMessage(
+          version.url(service),
+          async (writer) => {
+            writer.writeStartElement('s', 'Envelope', version.envelope);
+            writer.writeStartElement('s', 'Body', version.envelope);
+            writer.writeStartElement('t', 'Upload', SERVICE_NS);
+            for (const { name, bytes, options } of parts) {
+              writer.writeStartElement('t', name, SERVICE_NS);
+              if (name === 'c') writer.writeBytes(bytes, { contentId: 'bytes-c', filename: 'c.bin' });
+              else await writeAttachment(writer, bytes, options);
+              writer.writeEndElement();
+            }
+            writer.writeEndElement();
+            writer.writeEndElement();
+            writer.writeEndElement();
+          },
+          { encoding: version.encoding, headers: version.headers },
+        );
+        const body = await text(response);
+        assert.equal(response.statusCode, 200, body);
+        const digests = parseDigests(body);
+        assertDigests(
+          digests,
+          parts.map((p) => ({ ...p, xop: true })),
+        );
+        assert.equal(digests.contentLength, Number(response.req.getHeader('content-length')));
+        const byId = new Map(digests.attachments.map((a) => [a.headers['content-id'], a.headers]));
+        assert.deepEqual([...byId.keys()].sort(), ['<b#2{x}@example.org>', '<bytes-c>', '<http://tempuri.org/1/42>']);
+        assert.equal(byId.get('<http://tempuri.org/1/42>')!['content-disposition'], 'attachment; filename="a.pdf"');
+        const b = byId.get('<b#2{x}@example.org>')!;
+        assert.equal(
+          b['content-disposition'],
+          `attachment; filename="r_sum_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`,
+        );
+        assert.equal(b['content-location'], 'http://example.org/b.pdf');
+        assert.equal(b['content-description'], 'the second part');
+        assert.equal(byId.get('<bytes-c>')!['content-disposition'], 'attachment; filename="c.bin"');
+      });
+    }
+
+    it('typed values, a CDATA section, processing instructions and QName attributes, written and copied', async () => {
+      const inline = randomBytes(600, 74);
+      const cdata = randomBytes(300, 75);
+      const part = randomBytes(3000, 76);
+      const copied = randomBytes(400, 77);
+      const response = await requestMessage(
+        soap12.url(service),
+        async (writer) => {
+          writer.writeStartElement('s', 'Envelope', SOAP12);
+          writer.writeStartElement('s', 'Body', SOAP12);
+          writer.writeStartElement('t', 'Upload', SERVICE_NS);
+          writer.writeAttribute('', 'count', '', 4);
+          writer.writeAttribute('', 'at', '', new Date(Date.UTC(2026, 0, 1)));
+          writer.writeAttribute('xsi', 'type', 'http://www.w3.org/2001/XMLSchema-instance', {
+            localName: 'Upload',
+            ns: SERVICE_NS,
+          });
+          writer.writeProcessingInstruction('trace', 'id="1"');
+          writer.writeStartElement('t', 'inline', SERVICE_NS);
+          writer.writeValue(inline);
+          writer.writeEndElement();
+          writer.writeStartElement('t', 'cdata', SERVICE_NS);
+          writer.writeCData(Buffer.from(cdata).toString('base64'));
+          writer.writeEndElement();
+          writer.writeStartElement('t', 'part', SERVICE_NS);
+          writer.writeValue(part);
+          writer.writeEndElement();
+          await writeXml(
+            writer,
+            `<?copied here?><t:copied xmlns:t="${SERVICE_NS}"><![CDATA[${Buffer.from(copied).toString('base64')}]]></t:copied>`,
+          );
+          writer.writeEndElement();
+          writer.writeEndElement();
+          writer.writeEndElement();
+        },
+        { encoding: soap12.encoding },
+      );
+      const body = await text(response);
+      assert.equal(response.statusCode, 200, body);
+      assertDigests(parseDigests(body), [
+        { name: 'inline', bytes: inline, xop: false },
+        { name: 'cdata', bytes: cdata, xop: false },
+        { name: 'part', bytes: part, xop: true },
+        { name: 'copied', bytes: copied, xop: false },
+      ]);
+    });
+  });
 });
 
 function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

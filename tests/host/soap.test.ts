@@ -180,7 +180,10 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
           ),
           (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG' && /two attachments/.test(e.message),
         );
-        for (const bad of [{ contentId: 'a b', body }, { contentId: 'a', name: 'x\r\ny', body }]) {
+        for (const bad of [
+          { contentId: 'a b', body },
+          { contentId: 'a', name: 'x\r\ny', body },
+        ]) {
           await assert.rejects(
             c.DigestAsync({ file: [include('a')] }, { attachments: [bad] }),
             (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG',

@@ -22,7 +22,7 @@ export interface PartDigest {
 export interface ReceivedAttachment {
   /** Its Content-ID, as Metro reports it. */
   contentId: string;
-  /** Its MIME headers, by lower-case name. */
+  /** Its MIME headers, by lower-case name, values trimmed. */
   headers: Record<string, string>;
 }
 
@@ -56,7 +56,8 @@ export function parseDigests(body: string): Digests {
       headers: Object.fromEntries(
         [...list.matchAll(/<d:header name="([^"]*)" value="([^"]*)"\/>/g)].map(([, name, value]) => [
           decodeXml(name).toLowerCase(),
-          decodeXml(value),
+          // mimepull keeps the space after the colon of some fields; it is not part of the value.
+          decodeXml(value).trim(),
         ]),
       ),
     }),
