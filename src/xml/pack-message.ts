@@ -7,6 +7,7 @@ import { prepareMessage } from '../http.js';
 import { queueToReadableStream, type XmlWriterStreamOptions } from '../streams.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { XmlSource } from './parse.js';
+import { splitCopyOptions } from './send.js';
 import type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 
 export interface PackMessageOptions<Source> extends WriteXmlOptions<Source>, XmlWriterStreamOptions {}
@@ -29,24 +30,14 @@ export async function pack<Source>(
   options: PackMessageOptions<Source>,
   write: (writer: XmlWriter, xml: XmlSource, options: WriteXmlOptions<Source>) => Promise<WriteXmlResult>,
 ): Promise<PackedMessage> {
-  const { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces, sourceName, ...writerOptions } =
-    options;
+  const { copy, rest: writerOptions } = splitCopyOptions<PackMessageOptions<Source>, WriteXmlOptions<Source>>(options);
   let copied: Promise<WriteXmlResult> | undefined;
   let message;
   try {
-    message = await prepareMessage(
-      (writer) =>
-        (copied = write(writer, xml, {
-          attachments,
-          minPartSize,
-          optimize,
-          contentTypeFor,
-          onPart,
-          namespaces,
-          sourceName,
-        })).then(() => undefined),
-      { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
-    );
+    message = await prepareMessage((writer) => (copied = write(writer, xml, copy)).then(() => undefined), {
+      ...writerOptions,
+      encoding: writerOptions.encoding ?? { type: 'mtom' },
+    });
   } catch (error) {
     // The copy's own error (malformed XML, a missing attachment), not the abort it caused.
     throw copied

@@ -16,7 +16,12 @@ import {
   type NodeAttachmentSource,
   type XmlWriter,
 } from '../../src/node.js';
-import { packMessage, writeXml } from '../../src/xml/node.js';
+import {
+  packMessage,
+  postMessage as postXmlMessage,
+  requestMessage as requestXmlMessage,
+  writeXml,
+} from '../../src/xml/node.js';
 import { assertDigests, parseDigests, SOAP11, SOAP12 } from '../service/digests.js';
 import { javaServiceUnavailable, SERVICE_NS, startJavaService, type JavaService } from '../service/java-service.js';
 import { randomBytes } from './mtom-reader.js';
@@ -365,6 +370,31 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
     }
 
     for (const version of VERSIONS) {
+      it(`${version.name}: requestMessage and postMessage take the envelope and its attachments`, async () => {
+        const attachments = sized(80);
+        const xml = envelopeWithPlaceholders(version, attachments);
+        const options = { encoding: version.encoding, headers: version.headers };
+        const byName = (list: Attachment[], stream = false) =>
+          Object.fromEntries(list.map((a) => [a.name, stream ? streamOf(a.bytes) : a.bytes]));
+        const sizedResponse = await requestXmlMessage(version.url(service), xml, {
+          ...options,
+          attachments: byName(attachments),
+        });
+        const sizedBody = await text(sizedResponse);
+        assert.equal(sizedResponse.statusCode, 200, sizedBody);
+        const digests = parseDigests(sizedBody);
+        assert.equal(digests.contentLength, Number(sentHeader(sizedResponse, 'content-length')));
+        assertDigests(digests, attachments);
+        const posted = await postXmlMessage(version.url(service), xml, {
+          ...options,
+          attachments: byName(attachments, true),
+        });
+        const postedBody = await posted.text();
+        assert.equal(posted.status, 200, postedBody);
+        assert.equal(parseDigests(postedBody).contentLength, undefined, 'chunked');
+        assertDigests(parseDigests(postedBody), attachments);
+      });
+
       it(`${version.name}: chosen Content-IDs and part headers reach Metro, and each href finds its part`, async () => {
         const parts = [
           {
