@@ -37,9 +37,10 @@ export const NO_PART_HEADERS: ResolvedPartHeaders = Object.freeze({ contentId: u
 
 /**
  * A Content-ID: the inside of an RFC 5322 msg-id, loosely (WCF's IDs are URIs, node-soap's bare
- * names): visible ASCII without the characters that would end or break `<…>` in a header.
+ * names): visible ASCII without the characters that would end or break `<…>` in a header, and
+ * without `%`, which JAX-WS and mimepull URL-decode in the Content-ID header itself.
  */
-const CONTENT_ID = /^[!#-'*-+\-./0-9:=?-Z[\]^-~]{1,256}$/;
+const CONTENT_ID = /^[!#-$&-'*-+\-./0-9:=?-Z[\]^-~]{1,256}$/;
 /** Characters a `cid:` URL carries as they are; the others are %-escaped (RFC 2392 §2, RFC 3986 §2). */
 const URL_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
 /** RFC 8187 attr-char: what `filename*` carries without %-escaping. */
@@ -58,7 +59,7 @@ const encoder = new TextEncoder();
 export function checkPartContentId(value: unknown): string {
   if (typeof value !== 'string' || !CONTENT_ID.test(value)) {
     throw invalidArg(
-      `contentId ${JSON.stringify(value)} must be 1–256 visible ASCII characters without < > ( ) , ; \\ " or space`,
+      `contentId ${JSON.stringify(value)} must be 1–256 visible ASCII characters without < > ( ) , ; % \\ " or space`,
     );
   }
   return value;

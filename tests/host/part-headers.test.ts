@@ -41,7 +41,7 @@ async function message(parts: ((w: XmlWriter) => unknown)[]) {
 const contentIdOf = (href: string) => `<${decodeURIComponent(href.replace(/^cid:/, ''))}>`;
 
 test('a chosen Content-ID names the part, and its href resolves to it (RFC 2392)', async () => {
-  const ids = ['scan', 'a.b@example.org', 'http://tempuri.org/1/638', 'odd%id#with?[chars]{|}^`', "q'uote&amp"];
+  const ids = ['scan', 'a.b@example.org', 'http://tempuri.org/1/638', 'odd#id?with[chars]{|}^`', "q'uote&amp"];
   const bytes = ids.map((_, i) => randomBytes(100 + i, i + 1));
   const {
     parsed,
@@ -62,7 +62,7 @@ test('a chosen Content-ID names the part, and its href resolves to it (RFC 2392)
   // Only what a URL cannot carry is escaped; the rest is as written (readers that match literally).
   assert.equal(hrefs[0], 'cid:scan');
   assert.equal(hrefs[2], 'cid:http://tempuri.org/1/638');
-  assert.equal(hrefs[3], 'cid:odd%25id%23with%3F%5Bchars%5D%7B%7C%7D%5E%60');
+  assert.equal(hrefs[3], 'cid:odd%23id%3Fwith%5Bchars%5D%7B%7C%7D%5E%60');
 });
 
 test('cidUrl escapes exactly the characters a URL cannot carry', () => {
@@ -205,6 +205,8 @@ const twice = (first: Record<string, unknown>, second: Record<string, unknown>) 
 const misuses: Misuse[] = [
   ['an empty Content-ID', 'E_INVALIDARG', attach({ contentId: '' })],
   ['a Content-ID with a space', 'E_INVALIDARG', attach({ contentId: 'a b' })],
+  // JAX-WS and mimepull URL-decode the Content-ID header itself: a '%' breaks them.
+  ['a Content-ID with %', 'E_INVALIDARG', attach({ contentId: 'a%20b' })],
   ['a Content-ID with angle brackets', 'E_INVALIDARG', attach({ contentId: '<a@b>' })],
   ['a Content-ID with CRLF', 'E_INVALIDARG', attach({ contentId: 'a\r\nX-Evil: 1' })],
   ['a non-ASCII Content-ID', 'E_INVALIDARG', attach({ contentId: 'café' })],
