@@ -38,6 +38,12 @@ export interface CopierOptions {
   /** Told of each part as it is queued: the placeholder's href, or `<qname>` for base64 text. */
   onPart: ((label: string) => void) | undefined;
   store: TextStore;
+  /**
+   * Runs writer calls with the output taking every byte at once (a file written synchronously),
+   * for start tags, comments and sections larger than the ring. Default: none, such a piece must
+   * fit in the ring.
+   */
+  synchronously?: (write: () => void) => void;
 }
 
 interface Frame {
@@ -109,21 +115,22 @@ export class XmlCopier {
     }
     const { writer } = this;
     const attributes = Object.values(tag.attributes).filter((a) => a.uri !== XMLNS_NS);
-    // A start tag goes into the ring in one piece: make room first when it may be large.
+    // A start tag goes into the ring in one piece (up to 6 bytes a character, as &quot;).
     let estimate = tag.name.length;
     for (const a of attributes) estimate += (a.name.length + a.value.length) * 6;
-    if (estimate > FLUSH_AT) await writer.flush();
-    writer.writeStartElement(tag.prefix, tag.local, tag.uri);
-    for (const [prefix, ns] of Object.entries(tag.ns)) {
-      // Namespace fix-up: a binding the element's own name or attributes use is left to the
-      // writer, which declares it only where its scope lacks it (and rebinds a clashing prefix);
-      // a declaration the writer already has in scope (from the copied ancestors or its own
-      // elements around the copy) is not repeated.
-      const usedByName =
-        (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
-      if (!usedByName && writer.lookupNamespace(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
-    }
-    for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    await this.writeWhole(estimate, () => {
+      writer.writeStartElement(tag.prefix, tag.local, tag.uri);
+      for (const [prefix, ns] of Object.entries(tag.ns)) {
+        // Namespace fix-up: a binding the element's own name or attributes use is left to the
+        // writer, which declares it only where its scope lacks it (and rebinds a clashing prefix);
+        // a declaration the writer already has in scope (from the copied ancestors or its own
+        // elements around the copy) is not repeated.
+        const usedByName =
+          (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
+        if (!usedByName && writer.lookupNamespace(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
+      }
+      for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    });
     const { minPartSize, optimize } = this.options;
     const eligible =
       minPartSize !== undefined && (optimize?.({ prefix: tag.prefix, localName: tag.local, ns: tag.uri }) ?? true);
@@ -168,17 +175,20 @@ export class XmlCopier {
       await this.endRun(frame, false);
       frame.written = true;
     }
-    this.writer.writeComment(text);
+    await this.writeWhole(text.length * 3, () => this.writer.writeComment(text));
     await this.maybeFlush();
   }
 
-  /** A CDATA section: kept as one (the text before it ends its run, like a comment's). */
+  /**
+   * A CDATA section: kept as one (the text before it ends its run, like a comment's), except
+   * where base64 text may become a part (`minPartSize`): there it is text of the run.
+   */
   private async cdata(text: string): Promise<void> {
     const frame = this.top();
-    if (!frame || frame.include || frame.sealed) return this.text(text);
+    if (!frame || frame.include || frame.sealed || (frame.eligible && !this.plain)) return this.text(text);
     await this.endRun(frame, false);
     frame.written = true;
-    this.writer.writeCData(text);
+    await this.writeWhole(text.length * 3, () => this.writer.writeCData(text));
     await this.maybeFlush();
   }
 
@@ -193,7 +203,9 @@ export class XmlCopier {
       await this.endRun(frame, false);
       frame.written = true;
     }
-    this.writer.writeProcessingInstruction(target, data);
+    await this.writeWhole((target.length + data.length) * 3, () =>
+      this.writer.writeProcessingInstruction(target, data),
+    );
     await this.maybeFlush();
   }
 
@@ -263,6 +275,19 @@ export class XmlCopier {
       frame.written = true;
       await this.maybeFlush();
     }
+  }
+
+  /**
+   * Runs writer calls that go into the ring in one piece, about `size` bytes: past FLUSH_AT the
+   * ring is emptied first, and with a `synchronously` host the calls run with the output taking
+   * bytes as they come, so a piece larger than the ring still fits.
+   */
+  private async writeWhole(size: number, write: () => void): Promise<void> {
+    if (size <= FLUSH_AT) return write();
+    await this.writer.flush();
+    const { synchronously } = this.options;
+    if (synchronously) synchronously(write);
+    else write();
   }
 
   /** Hands the ring's bytes to the output once enough are buffered (the writer's synchronous calls need room). */

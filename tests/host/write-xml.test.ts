@@ -221,6 +221,23 @@ describe('writeXml: parts', () => {
     assert.ok(rebuildXml(parsed).includes(`<m:big>${Buffer.from(big).toString('base64')}</m:big>`));
   });
 
+  it('base64 in CDATA sections becomes a part where minPartSize applies; elsewhere CDATA stays CDATA', async () => {
+    const data = randomBytes(3000, 5);
+    const b64 = Buffer.from(data).toString('base64');
+    const xml =
+      `<m:Up xmlns:m="urn:m"><m:data><![CDATA[${b64.slice(0, 100)}]]>${b64.slice(100, 2000)}<![CDATA[${b64.slice(2000)}]]></m:data>` +
+      '<m:script><![CDATA[a < b]]></m:script></m:Up>';
+    const { result, message, writer } = await intoBody(
+      xml,
+      { minPartSize: 768, optimize: ({ localName }) => localName === 'data' },
+      true,
+    );
+    assert.equal(result.parts, 1);
+    const parsed = parseMtom(message, writer.contentType);
+    assert.deepEqual(parsed.parts[1].bytes, data);
+    assert.ok(latin1(parsed.parts[0].bytes).includes('<m:script><![CDATA[a < b]]></m:script>'));
+  });
+
   it('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
     const data = randomBytes(2000, 6);
     const b64 = Buffer.from(data).toString('base64');
