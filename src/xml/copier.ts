@@ -9,6 +9,7 @@ import type { SaxesTagNS, XMLDecl } from 'saxes';
 import { invalidArg, invalidFormat, invalidOperation } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { ParseEvent } from './parse.js';
+import type { ElementName } from './source.js';
 import { decodeStored, sliceText, TextRun, type StoredText, type TextStore } from './text-run.js';
 
 const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
@@ -22,12 +23,7 @@ const SPILL_AT = 1024 * 1024;
 /** Writes a placeholder's part: `href` is the xop:Include's, already checked to be cid: or file:. */
 export type IncludeResolver = (writer: XmlWriter, href: string) => void | Promise<void>;
 
-/** An element's name, for choosing which base64 text may become a part. */
-export interface ElementName {
-  prefix: string;
-  localName: string;
-  ns: string;
-}
+export type { ElementName } from './source.js';
 
 export interface CopierOptions {
   resolveInclude: IncludeResolver;

@@ -8,7 +8,7 @@ import { postMessage as postBuiltMessage, type BuildMessage, type PostMessageOpt
 import { writeAttachment, type AttachmentSource } from '../sources.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { pack, type PackedMessage, type PackMessageOptions } from './pack-message.js';
-import type { XmlSource } from './parse.js';
+import type { XmlSource } from './source.js';
 import { sendMessage, type MessageSource } from './send.js';
 import {
   copyXml,
@@ -18,8 +18,7 @@ import {
   type WriteXmlResult,
 } from './write-xml.js';
 
-export type { XmlSource } from './parse.js';
-export type { ElementName } from './copier.js';
+export type { XmlSource, ElementName } from './source.js';
 export type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 export type { PackedMessage, PackMessageOptions } from './pack-message.js';
 export type { MessageSource } from './send.js';

@@ -17,12 +17,11 @@ import type { IncomingMessage } from 'node:http';
 import type { XmlWriter } from '../xml-writer.js';
 import { FileTextStore } from './file-store.js';
 import { pack, type PackedMessage, type PackMessageOptions } from './pack-message.js';
-import type { XmlSource } from './parse.js';
+import type { XmlSource } from './source.js';
 import { sendMessage, type MessageSource } from './send.js';
 import { copyXml, type WriteXmlHost, type WriteXmlOptions, type WriteXmlResult } from './write-xml.js';
 
-export type { XmlSource } from './parse.js';
-export type { ElementName } from './copier.js';
+export type { XmlSource, ElementName } from './source.js';
 export type { WriteXmlResult } from './write-xml.js';
 export type { PackedMessage } from './pack-message.js';
 export type { MessageSource } from './send.js';

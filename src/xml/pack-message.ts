@@ -6,7 +6,7 @@
 import { prepareMessage } from '../http.js';
 import { queueToReadableStream, type XmlWriterStreamOptions } from '../streams.js';
 import type { XmlWriter } from '../xml-writer.js';
-import type { XmlSource } from './parse.js';
+import type { XmlSource } from './source.js';
 import { splitCopyOptions } from './send.js';
 import type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 

@@ -6,8 +6,9 @@
 import { SaxesParser, type SaxesTagNS, type XMLDecl } from 'saxes';
 import { invalidArg, invalidFormat } from '../errors.js';
 
-/** What writeXml copies from: text, UTF-8 bytes, or a stream of either. */
-export type XmlSource = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+import type { XmlSource } from './source.js';
+
+export type { XmlSource } from './source.js';
 
 export type ParseEvent =
   | { kind: 'decl'; decl: XMLDecl }

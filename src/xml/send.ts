@@ -7,7 +7,7 @@ import type { BuildMessage } from '../http.js';
 import { invalidArg } from '../errors.js';
 import type { XmlWriterOptions } from '../options.js';
 import type { XmlWriter } from '../xml-writer.js';
-import type { XmlSource } from './parse.js';
+import type { XmlSource } from './source.js';
 import type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 
 /** What a message is made from: a build callback, or XML to copy. */

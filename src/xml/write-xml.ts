@@ -6,8 +6,9 @@
  */
 import { invalidArg } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
-import { XmlCopier, type ElementName, type IncludeResolver } from './copier.js';
-import { parseXml, type XmlSource } from './parse.js';
+import { XmlCopier, type IncludeResolver } from './copier.js';
+import { parseXml } from './parse.js';
+import type { ElementName, XmlSource } from './source.js';
 import { MemoryTextStore, type TextStore } from './text-run.js';
 
 export interface WriteXmlOptions<Source> {
