@@ -10,7 +10,9 @@
 import { blobReference } from './blob-references.js';
 import { invalidArg, sourceFailed } from './errors.js';
 import { isThenable } from './maybe-async.js';
+import type { AttachmentProducer } from './attachment-producer.js';
 import type { BytesSink } from './sink.js';
+export type { AttachmentProducer } from './attachment-producer.js';
 import { claimBinaryContent, type BinaryClaim, type XmlWriter } from './xml-writer.js';
 
 /** What writeAttachment reads: every kind a browser and Node share. */
@@ -36,15 +38,6 @@ export interface AttachmentOptions {
   size?: number;
 }
 
-/** A source made ready for pushBytes: its size, how to write it, how to let it go. */
-export interface AttachmentProducer {
-  size: number | undefined;
-  contentType?: string;
-  /** Writes every byte through the sink; throws `signal.reason` once `signal` is aborted. */
-  produce(sink: BytesSink, signal: AbortSignal): void | Promise<void>;
-  /** Releases what the source holds; called at most once, when the writer fails or the producer throws. */
-  release(reason: unknown): void;
-}
 
 /** The byte count of a source known without reading it (buffers, Blobs); undefined for streams. */
 export function sourceSize(source: AttachmentSource): number | undefined {
