@@ -37,3 +37,6 @@ export {
 } from "./scan";
 export { xmlFindInvalid, escapeWrite, escapeIntoPure } from "./escape";
 export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose } from "./mime";
+export { base64DecodeReset, base64DecodeWrite, base64DecodeFinish, base64DecodeErrorAt } from "./base64-decode";
+export { delimiterSet, delimiterFind } from "./boundary";
+export { readerInit, readerWindowPtr, readerOutputPtr } from "./reader-memory";
