@@ -39,4 +39,4 @@ export { xmlFindInvalid, escapeWrite, escapeIntoPure } from "./escape";
 export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose } from "./mime";
 export { base64DecodeReset, base64DecodeWrite, base64DecodeFinish, base64DecodeErrorAt } from "./base64-decode";
 export { delimiterSet, delimiterFind } from "./boundary";
-export { readerInit, readerWindowPtr, readerOutputPtr } from "./reader-memory";
+export { readerInit, readerWindowPtr, readerOutputPtr, readerStagingPtr } from "./reader-memory";
