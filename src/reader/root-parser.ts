@@ -7,10 +7,17 @@
  * No DTD is ever processed: a DOCTYPE is refused, so no entity can be declared, and references
  * to undeclared entities are errors of the parser (XML 1.0 §4.1 WFC: Entity Declared).
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import type { SaxesParser, SaxesTagNS } from 'saxes';
 import { readerInvalidFormat, readerQuotaExceeded, XmlReaderError } from './errors.js';
 import type { ResolvedLimits } from './options.js';
 import type { BytesNode, XmlAttribute, XmlNode } from './nodes.js';
+
+/**
+ * saxes is loaded on first use, not when the package is: compiling its Unicode name tables costs
+ * tens of milliseconds, which a program that only writes should not pay.
+ */
+let saxes: Promise<typeof import('saxes')> | undefined;
+export const loadXmlParser = () => (saxes ??= import('saxes'));
 
 export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
@@ -31,19 +38,20 @@ export class RootParser {
   readonly includes = new Map<string, BytesNode>();
   /** The root element has been closed. */
   rootClosed = false;
-  private readonly parser = new SaxesParser({ xmlns: true });
+  private readonly parser: SaxesParser<{ xmlns: true }>;
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
   private readonly frames: Frame[] = [];
   private text = '';
   private sawRoot = false;
 
   constructor(
+    Parser: typeof SaxesParser,
     private readonly limits: ResolvedLimits,
     private readonly emit: (node: XmlNode) => void,
     /** Whether xop:Include elements are XOP references (MTOM) or ordinary elements (plain XML). */
     private readonly xop: boolean,
   ) {
-    const p = this.parser;
+    const p = (this.parser = new Parser({ xmlns: true }));
     p.on('doctype', () => {
       throw readerInvalidFormat('the XML has a DOCTYPE; SOAP messages may not (no entity is ever expanded)');
     });

@@ -21,7 +21,7 @@ import { MimeStream } from './multipart.js';
 import type { BytesNode, XmlNode } from './nodes.js';
 import type { ResolvedLimits } from './options.js';
 import type { PartHeaders } from './part-headers.js';
-import { RootParser } from './root-parser.js';
+import { loadXmlParser, RootParser } from './root-parser.js';
 
 /** How a part's content is turned back into bytes (RFC 2045 §6). */
 type TransferDecoding = 'identity' | 'base64';
@@ -252,6 +252,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
 
   /** Starts the body: finds the MIME structure and the root part; or a plain XML body. */
   private async begin(): Promise<void> {
+    const { SaxesParser } = await loadXmlParser();
     let media: MediaType | undefined;
     const given = this.setup.contentType ?? this.setup.source.contentType;
     if (!this.setup.text) {
@@ -263,7 +264,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
     if (media === undefined || XML_TYPES.test(media.type)) {
       // Plain XML: what gSOAP sends when there is nothing to optimize, or the text encoding.
-      this.parser = new RootParser(this.setup.limits, (node) => this.queue.push(node), false);
+      this.parser = new RootParser(SaxesParser, this.setup.limits, (node) => this.queue.push(node), false);
       this.mime.beginSinglePart();
       return;
     }
@@ -281,7 +282,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     const headers = await this.mime.nextPart();
     if (!headers) throw readerInvalidFormat('the multipart body has no root part');
     this.checkRootPart(headers, media);
-    this.parser = new RootParser(this.setup.limits, (node) => this.queue.push(node), true);
+    this.parser = new RootParser(SaxesParser, this.setup.limits, (node) => this.queue.push(node), true);
   }
 
   /** Decides from the first bytes what a body without a Content-Type is. */
