@@ -148,10 +148,10 @@ test('a bytes stream whose part is cut short errors, and never closes as if comp
   let node;
   while ((node = await reader.read()) && node.type !== 'bytes');
   const chunks: Uint8Array[] = [];
-  const stream = reader.bytesStream();
+  const stream = reader.bytesStream().getReader();
   await expectCode(
     (async () => {
-      for await (const chunk of stream) chunks.push(chunk);
+      for (let next; !(next = await stream.read()).done; ) chunks.push(next.value);
     })(),
     'WS_E_INVALID_FORMAT',
     /cut short/,

@@ -14,7 +14,7 @@ const CT = `multipart/related; type="application/xop+xml"; boundary="${B}"; star
 const ROOT = 'Content-ID: <root>\r\nContent-Type: application/xop+xml; type="text/xml"\r\n';
 const include = (id: string) => `<xop:Include xmlns:xop="${XOP}" href="cid:${id}"/>`;
 
-function raw(...pieces: (string | Uint8Array)[]): Uint8Array {
+function raw(...pieces: (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
   return new Uint8Array(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
 }
 
@@ -157,7 +157,8 @@ test('bytesStream gives the part as a byte stream (BYOB and default readers)', a
   await reader.read();
   await reader.read();
   const chunks: Uint8Array[] = [];
-  for await (const chunk of reader.bytesStream()) chunks.push(chunk);
+  const stream = reader.bytesStream().getReader();
+  for (let next; !(next = await stream.read()).done; ) chunks.push(next.value);
   assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), part);
   assert.equal((await reader.read())?.type, 'end');
 });
@@ -167,7 +168,7 @@ test('every kind of input, and the Content-Type taken from a Response or an Inco
   const want = '<d xmlns="urn:d">YWJj</d>';
   const inputs = [
     body,
-    body.buffer.slice(0),
+    body.buffer.slice(0) as ArrayBuffer,
     new DataView(body.buffer),
     new Blob([body]),
     new Response(body).body!,
