@@ -3,6 +3,7 @@
  */
 export { createXmlReader } from './create-reader.js';
 export type { XmlReader, HeldPart } from './xml-reader.js';
+export { readResponse, type ReadResponseOptions } from './response.js';
 export { readMessage, type ReadMessageOptions, type ReadMessageResult, type MessagePart } from './read-message.js';
 export { XmlReaderError, type XmlReaderErrorCode } from './errors.js';
 export type { XmlReaderOptions, XmlReaderLimits, MtomReaderEncoding, TextReaderEncoding } from './options.js';
