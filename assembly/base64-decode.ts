@@ -65,10 +65,29 @@ export function base64DecodeErrorAt(): i32 {
   return errorAt;
 }
 
+/** Whether any of the 16 characters is outside the alphabet (two nibble lookups, Muła–Lemire). */
+@inline
+function invalid16(s: v128, lutLo: v128, lutHi: v128, nibble: v128): v128 {
+  return v128.and(i8x16.swizzle(lutLo, v128.and(s, nibble)), i8x16.swizzle(lutHi, i8x16.shr_u(s, 4)));
+}
+
+/** 16 valid characters -> 12 bytes (in the low 12 lanes). */
+@inline
+function decode16(s: v128, lutRoll: v128, slash: v128, low8: v128, merge: v128, pack: v128): v128 {
+  let roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(s, slash), i8x16.shr_u(s, 4)));
+  let sextets = i8x16.add(s, roll);
+  // 00aaaaaa 00bbbbbb per 16-bit lane -> aaaaaabbbbbb
+  let pairs = v128.or(i16x8.shl(v128.and(sextets, low8), 6), i16x8.shr_u(sextets, 8));
+  // two 12-bit halves per 32-bit lane -> 24 bits (i32x4.dot: high * 0x1000 + low * 1)
+  let words = i32x4.dot_i16x8_s(pairs, merge);
+  return i8x16.swizzle(words, pack);
+}
+
 /**
  * SIMD blocks: decodes 16 characters to 12 bytes while every character is in
- * the alphabet; returns the characters consumed (a multiple of 16). Writes 16
- * bytes per block (4 past the 12 it keeps), so dst needs 4 bytes of slack.
+ * the alphabet; returns the characters consumed (a multiple of 16). 64
+ * characters are checked per step with one branch, then 16 at a time. Writes
+ * 16 bytes per block (4 past the 12 it keeps), so dst needs 4 bytes of slack.
  */
 function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
   let i: u32 = 0;
@@ -80,22 +99,35 @@ function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
     let pack = v128.load(PACK);
     let nibble = i8x16.splat(0x0f);
     let slash = i8x16.splat(0x2f);
-    let low6 = i16x8.splat(0x00ff);
+    let low8 = i16x8.splat(0x00ff);
     let merge = i32x4.splat(0x00011000);
     let o = dst;
+    if (len >= 64) {
+      let last = len - 64;
+      while (i <= last) {
+        let p = src + i;
+        let s0 = v128.load(p);
+        let s1 = v128.load(p, 16);
+        let s2 = v128.load(p, 32);
+        let s3 = v128.load(p, 48);
+        let bad = v128.or(
+          v128.or(invalid16(s0, lutLo, lutHi, nibble), invalid16(s1, lutLo, lutHi, nibble)),
+          v128.or(invalid16(s2, lutLo, lutHi, nibble), invalid16(s3, lutLo, lutHi, nibble)),
+        );
+        if (v128.any_true(bad)) break;
+        v128.store(o, decode16(s0, lutRoll, slash, low8, merge, pack));
+        v128.store(o, decode16(s1, lutRoll, slash, low8, merge, pack), 12);
+        v128.store(o, decode16(s2, lutRoll, slash, low8, merge, pack), 24);
+        v128.store(o, decode16(s3, lutRoll, slash, low8, merge, pack), 36);
+        i += 64;
+        o += 48;
+      }
+    }
     let last = len - 16;
     while (i <= last) {
       let s = v128.load(src + i);
-      let hi = i8x16.shr_u(s, 4);
-      let lo = v128.and(s, nibble);
-      if (v128.any_true(v128.and(i8x16.swizzle(lutLo, lo), i8x16.swizzle(lutHi, hi)))) break;
-      let roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(s, slash), hi));
-      let sextets = i8x16.add(s, roll);
-      // 00aaaaaa 00bbbbbb per 16-bit lane -> aaaaaabbbbbb
-      let pairs = v128.or(i16x8.shl(v128.and(sextets, low6), 6), i16x8.shr_u(sextets, 8));
-      // two 12-bit halves per 32-bit lane -> 24 bits (i32x4.dot: hi * 0x1000 + lo * 1)
-      let words = i32x4.dot_i16x8_s(pairs, merge);
-      v128.store(o, i8x16.swizzle(words, pack));
+      if (v128.any_true(invalid16(s, lutLo, lutHi, nibble))) break;
+      v128.store(o, decode16(s, lutRoll, slash, low8, merge, pack));
       i += 16;
       o += 12;
     }
