@@ -91,7 +91,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
   ) {}
 
   static async create(setup: XmlReaderSetup): Promise<XmlReader> {
-    const windowSize = Math.max(64 * 1024, 2 ** Math.ceil(Math.log2(setup.limits.maxHeaderBytes + 8192)));
+    // Room for a whole 64 KiB input chunk (a Node stream's) beside what stays behind, and for a header block.
+    const windowSize = Math.max(256 * 1024, 2 ** Math.ceil(Math.log2(setup.limits.maxHeaderBytes + 8192)));
     const core = await ReaderCore.create({ windowSize, simd: setup.simd });
     const reader = new XmlReader(core, setup);
     reader.mime = new MimeStream(core, setup.source, setup.limits, setup.signal);
