@@ -430,4 +430,5 @@ export class ReaderCore {
   }
 }
 
-const asciiDecoder = new TextDecoder('latin1');
+// Base64 is ASCII, which UTF-8 decoding reads fastest.
+const asciiDecoder = new TextDecoder('utf-8');

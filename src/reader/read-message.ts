@@ -41,7 +41,8 @@ export interface ReadMessageResult {
 }
 
 const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
-const READ_CHUNK = 64 * 1024;
+const FIRST_BLOCK = 64 * 1024;
+const LARGEST_BLOCK = 16 * 1024 * 1024;
 
 /** Encodes parts as base64 text; one small core instance per process, used synchronously. */
 let encoder: Promise<ReaderCore> | undefined;
@@ -67,7 +68,6 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
   const xml: string[] = [];
   const parts: MessagePart[] = [];
   const open: ElementNode[] = [];
-  const buffer = new Uint8Array(READ_CHUNK);
   for await (const node of reader) {
     switch (node.type) {
       case 'element':
@@ -87,10 +87,7 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
         xml.push(comment(node.value));
         break;
       case 'bytes': {
-        const chunks: Uint8Array[] = [];
-        let size = 0;
-        for (let n; (n = await reader.readBytes(buffer)) > 0; size += n) chunks.push(buffer.slice(0, n));
-        const bytes = join(chunks, size);
+        const bytes = await readPart(reader, node.size);
         xml.push(core.encodeBase64(bytes));
         parts.push({ contentId: node.contentId, contentType: node.contentType, headers: node.headers, bytes });
         break;
@@ -104,6 +101,27 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
     parts.push({ contentId, contentType: headers['content-type'] ?? 'application/octet-stream', headers, bytes: part.bytes });
   }
   return { xml: xml.join(''), parts };
+}
+
+/** The current bytes node's content, read straight into blocks that double in size (or one block of the known size). */
+async function readPart(reader: XmlReader, size: number | undefined): Promise<Uint8Array> {
+  const blocks: Uint8Array[] = [];
+  let block = new Uint8Array(size !== undefined ? size + 1 : FIRST_BLOCK);
+  let filled = 0;
+  let total = 0;
+  for (;;) {
+    if (filled === block.length) {
+      blocks.push(block);
+      block = new Uint8Array(Math.min(block.length * 2, LARGEST_BLOCK));
+      filled = 0;
+    }
+    const n = await reader.readBytes(block.subarray(filled));
+    if (n === 0) break;
+    filled += n;
+    total += n;
+  }
+  blocks.push(block.subarray(0, filled));
+  return join(blocks, total);
 }
 
 function join(chunks: Uint8Array[], size: number): Uint8Array {
