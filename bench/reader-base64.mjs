@@ -37,7 +37,10 @@ for (const size of SIZES) {
   for (const core of [simd, scalar]) encoder.encodeInto(text, core.u8.subarray(TEXT_AT));
   // Verify before timing: every alternative gives the original bytes.
   for (const core of [simd, scalar]) {
-    check(decode(core, text.length) === size && Buffer.compare(core.u8.subarray(OUT_AT, OUT_AT + size), bytes) === 0, `core decode of ${sizeLabel(size)}`);
+    check(
+      decode(core, text.length) === size && Buffer.compare(core.u8.subarray(OUT_AT, OUT_AT + size), bytes) === 0,
+      `core decode of ${sizeLabel(size)}`,
+    );
   }
   check(Buffer.compare(Buffer.from(text, 'base64'), bytes) === 0, 'Buffer.from');
   const binary = atob(text);
@@ -54,9 +57,27 @@ for (const size of SIZES) {
         }
       },
     },
-    { name: 'wasm SIMD, text already in memory', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += decode(simd, text.length); } },
-    { name: 'wasm scalar, text already in memory', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += decode(scalar, text.length); } },
-    { name: "Buffer.from(text, 'base64')", unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += Buffer.from(text, 'base64').length; } },
+    {
+      name: 'wasm SIMD, text already in memory',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += decode(simd, text.length);
+      },
+    },
+    {
+      name: 'wasm scalar, text already in memory',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += decode(scalar, text.length);
+      },
+    },
+    {
+      name: "Buffer.from(text, 'base64')",
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += Buffer.from(text, 'base64').length;
+      },
+    },
     {
       name: 'atob + charCodeAt into a Uint8Array',
       unitsPerOp: size,
@@ -69,7 +90,13 @@ for (const size of SIZES) {
         }
       },
     },
-    { name: 'atob alone (a binary string)', unitsPerOp: size, run: (n) => { for (let i = 0; i < n; i++) keep += atob(text).length; } },
+    {
+      name: 'atob alone (a binary string)',
+      unitsPerOp: size,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += atob(text).length;
+      },
+    },
   ];
   const res = await compare(alts, { seconds: SECONDS, rounds: ROUNDS });
   const buffer = res[3];
@@ -100,4 +127,8 @@ for (const size of SIZES) {
 }
 table(rows);
 if (keep === 0.5) console.log(keep);
-writeResults('reader-base64', { note: 'MB/s = 10^6 decoded bytes per second; ratios are medians of per-round ratios', env, sizes: results });
+writeResults('reader-base64', {
+  note: 'MB/s = 10^6 decoded bytes per second; ratios are medians of per-round ratios',
+  env,
+  sizes: results,
+});

@@ -16,7 +16,19 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compare, KiB, MiB, pseudoRandomBytes, ratio, verdict } from './lib/harness.mjs';
-import { QUICK, ROUNDS, RssSampler, SECONDS, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
+import {
+  QUICK,
+  ROUNDS,
+  RssSampler,
+  SECONDS,
+  argValue,
+  check,
+  fmt,
+  header,
+  reportIdleRss,
+  table,
+  writeResults,
+} from './lib/report.mjs';
 
 const SOAP11 = 'http://schemas.xmlsoap.org/soap/envelope/';
 const SIZE = 10 * MiB;
@@ -47,7 +59,9 @@ async function reply(size) {
 
 /** node-soap's own parser, called as HttpClient#handleResponse calls it. */
 async function nodeSoapParse(parseMTOMResp, body, boundary) {
-  const parsed = await new Promise((resolve, reject) => parseMTOMResp(body, boundary, (error, result) => (error ? reject(error) : resolve(result))));
+  const parsed = await new Promise((resolve, reject) =>
+    parseMTOMResp(body, boundary, (error, result) => (error ? reject(error) : resolve(result))),
+  );
   const root = parsed.parts.shift();
   return { xml: root.body.toString('utf8'), parts: parsed.parts.map((p) => p.body) };
 }
@@ -63,7 +77,8 @@ async function readerParse(createXmlReader, input, contentType, keep = true) {
     nodes++;
     if (node.type !== 'bytes') continue;
     const chunks = [];
-    for (let n; (n = await reader.readBytes(view)) > 0; bytes += n) if (keep) chunks.push(Buffer.from(view.subarray(0, n)));
+    for (let n; (n = await reader.readBytes(view)) > 0; bytes += n)
+      if (keep) chunks.push(Buffer.from(view.subarray(0, n)));
     if (keep) parts.push(Buffer.concat(chunks));
   }
   return { nodes, parts, bytes };
@@ -129,14 +144,35 @@ const { body, contentType, boundary, attachment } = await reply(SIZE);
   check(ours.parts.length === 1 && Buffer.compare(ours.parts[0], attachment) === 0, 'the reader reads the part');
   const message = await readMessage(body, { contentType });
   check(Buffer.compare(message.parts[0].bytes, attachment) === 0, 'readMessage reads the part');
-  check(message.xml.includes(`<m:Content>${Buffer.from(attachment).toString('base64')}</m:Content>`), 'readMessage inlines the base64');
+  check(
+    message.xml.includes(`<m:Content>${Buffer.from(attachment).toString('base64')}</m:Content>`),
+    'readMessage inlines the base64',
+  );
 }
 
 let keep = 0;
 const alts = [
-  { name: 'mtom-stream reader (nodes + part bytes)', unitsPerOp: 1, run: async (n) => { for (let i = 0; i < n; i++) keep += (await readerParse(createXmlReader, body, contentType)).nodes; } },
-  { name: 'mtom-stream readMessage (XML with base64 + part)', unitsPerOp: 1, run: async (n) => { for (let i = 0; i < n; i++) keep += (await readMessage(body, { contentType })).xml.length; } },
-  { name: 'node-soap parseMTOMResp + root toString', unitsPerOp: 1, run: async (n) => { for (let i = 0; i < n; i++) keep += (await nodeSoapParse(parseMTOMResp, body, boundary)).xml.length; } },
+  {
+    name: 'mtom-stream reader (nodes + part bytes)',
+    unitsPerOp: 1,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) keep += (await readerParse(createXmlReader, body, contentType)).nodes;
+    },
+  },
+  {
+    name: 'mtom-stream readMessage (XML with base64 + part)',
+    unitsPerOp: 1,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) keep += (await readMessage(body, { contentType })).xml.length;
+    },
+  },
+  {
+    name: 'node-soap parseMTOMResp + root toString',
+    unitsPerOp: 1,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) keep += (await nodeSoapParse(parseMTOMResp, body, boundary)).xml.length;
+    },
+  },
 ];
 const res = await compare(alts, { seconds: SECONDS * 2, rounds: ROUNDS });
 const soap = res[2];
@@ -153,7 +189,13 @@ table(
 
 // Memory, one child per case and size.
 const self = fileURLToPath(import.meta.url);
-const child = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+const child = (...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 const idle = [child('--rss=idle').rss, child('--rss=idle').rss, child('--rss=idle').rss].sort((a, b) => a - b)[1];
 const sizes = QUICK ? [SIZE, 50 * MiB] : [SIZE, 100 * MiB];
 const memory = [];
@@ -164,8 +206,18 @@ for (const mode of ['reader', 'node-soap']) {
     memory.push({ mode, size, peakAboveIdleMiB: (r.peak - idle) / MiB, beforeAboveIdleMiB: (r.before - idle) / MiB });
   }
 }
-console.log(`peak RSS reading the reply from a stream of fresh 64 KiB chunks, minus an idle process (${fmt.mib(idle)} MiB); "before" holds the generated reply itself`);
-table(memory.map((m) => ({ case: m.mode, reply: `${m.size / MiB} MiB`, 'before − idle MiB': m.beforeAboveIdleMiB.toFixed(1), 'peak − idle MiB': m.peakAboveIdleMiB.toFixed(1), 'growth while reading MiB': (m.peakAboveIdleMiB - m.beforeAboveIdleMiB).toFixed(1) })));
+console.log(
+  `peak RSS reading the reply from a stream of fresh 64 KiB chunks, minus an idle process (${fmt.mib(idle)} MiB); "before" holds the generated reply itself`,
+);
+table(
+  memory.map((m) => ({
+    case: m.mode,
+    reply: `${m.size / MiB} MiB`,
+    'before − idle MiB': m.beforeAboveIdleMiB.toFixed(1),
+    'peak − idle MiB': m.peakAboveIdleMiB.toFixed(1),
+    'growth while reading MiB': (m.peakAboveIdleMiB - m.beforeAboveIdleMiB).toFixed(1),
+  })),
+);
 if (keep === 0.5) console.log(keep);
 writeResults('reader-soap', {
   note: 'node-soap = npm soap lib/utils.js parseMTOMResp (formidable MultipartParser) on the buffered body, plus the root part toString; ratio = median of per-round ratios',

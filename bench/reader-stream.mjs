@@ -72,7 +72,10 @@ const consumers = {
     let size = 0;
     let root = '';
     let index = 0;
-    for await (const part of parseMultipartStream(ReadableStream.from(input), { boundary: BOUNDARY, maxFileSize: Infinity })) {
+    for await (const part of parseMultipartStream(ReadableStream.from(input), {
+      boundary: BOUNDARY,
+      maxFileSize: Infinity,
+    })) {
       if (index++ === 0) root = part.text;
       else for (const c of part.content) (size += c.length), hash?.update(c);
     }
@@ -105,7 +108,10 @@ const consumers = {
     let size = 0;
     let root = '';
     await new Promise((resolve, reject) => {
-      const parser = busboy({ headers: { 'content-type': `multipart/form-data; boundary="${BOUNDARY}"` }, limits: { fileSize: Infinity } });
+      const parser = busboy({
+        headers: { 'content-type': `multipart/form-data; boundary="${BOUNDARY}"` },
+        limits: { fileSize: Infinity },
+      });
       parser.on('field', (name, value) => (root = value));
       parser.on('file', (name, stream) => stream.on('data', (c) => ((size += c.length), hash?.update(c))));
       parser.on('close', resolve);
@@ -121,12 +127,24 @@ const NAMES = Object.keys(consumers);
 if (argValue('rss')) {
   const name = argValue('rss');
   if (name === 'idle') {
-    await Promise.all([import('../dist/reader/index.js'), import('saxes'), import('@mjackson/multipart-parser'), import('dicer'), import('busboy')]);
+    await Promise.all([
+      import('../dist/reader/index.js'),
+      import('saxes'),
+      import('@mjackson/multipart-parser'),
+      import('dicer'),
+      import('busboy'),
+    ]);
     await reportIdleRss();
   }
   const bytes = Number(argValue('bytes'));
   // Modules load before the clock starts, for every reader alike (the reader's XML parser too).
-  await Promise.all([import('../dist/reader/index.js'), import('saxes'), import('@mjackson/multipart-parser'), import('dicer'), import('busboy')]);
+  await Promise.all([
+    import('../dist/reader/index.js'),
+    import('saxes'),
+    import('@mjackson/multipart-parser'),
+    import('dicer'),
+    import('busboy'),
+  ]);
   const sampler = new RssSampler();
   const before = sampler.sample(0);
   let next = 0;
@@ -154,7 +172,8 @@ const env = header(`reader-stream: a ${sizeLabel(BYTES)} one-part message from a
 {
   const n = 8 * MiB + 12345;
   const partHash = createHash('sha256');
-  for (let sent = 0; sent < n; sent += CHUNK) partHash.update(pattern.subarray(sent % PERIOD, (sent % PERIOD) + Math.min(CHUNK, n - sent)));
+  for (let sent = 0; sent < n; sent += CHUNK)
+    partHash.update(pattern.subarray(sent % PERIOD, (sent % PERIOD) + Math.min(CHUNK, n - sent)));
   const expected = partHash.digest('hex');
   for (const name of NAMES) {
     for (const fresh of [true, false]) {
@@ -165,7 +184,13 @@ const env = header(`reader-stream: a ${sizeLabel(BYTES)} one-part message from a
 }
 
 const self = fileURLToPath(import.meta.url);
-const child = (...args) => JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 }).trim().split('\n').pop());
+const child = (...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 const idle = [child('--rss=idle').rss, child('--rss=idle').rss, child('--rss=idle').rss].sort((a, b) => a - b)[1];
 const runs = Object.fromEntries(NAMES.map((n) => [n, []]));
 const rssRuns = {};
@@ -207,15 +232,25 @@ table(
     'MB/s, fresh chunks': r.freshChunksMBps.toFixed(0),
     'peak − idle MiB': r.peakAboveIdleMiB.toFixed(1),
     'first ¼ / last ¼ peak MiB': `${r.firstQuarterPeakMiB.toFixed(0)} / ${r.lastQuarterPeakMiB.toFixed(0)}`,
-    target: r === ours ? `ahead of the fastest: ${ours.MBps > fastest.MBps ? 'pass' : 'FAIL'}; flat RSS: ${flat ? 'pass' : 'FAIL'}` : '',
+    target:
+      r === ours
+        ? `ahead of the fastest: ${ours.MBps > fastest.MBps ? 'pass' : 'FAIL'}; flat RSS: ${flat ? 'pass' : 'FAIL'}`
+        : '',
   })),
 );
-console.log(`MB/s: best of ${RUNS} run(s) per reader from pooled chunks, each in its own process; RSS (and the second MB/s) from a run with fresh chunks; idle process with the readers loaded: ${fmt.mib(idle)} MiB`);
+console.log(
+  `MB/s: best of ${RUNS} run(s) per reader from pooled chunks, each in its own process; RSS (and the second MB/s) from a run with fresh chunks; idle process with the readers loaded: ${fmt.mib(idle)} MiB`,
+);
 writeResults('reader-stream', {
   note: 'MB/s = 10^6 message bytes per second, best run; RSS sampled every 16 MiB of input',
   env,
   bytes: BYTES,
   idleRssMiB: idle / MiB,
   results,
-  target: { vsFastest: ours.MBps / fastest.MBps, fastest: fastest.name, aheadOfFastest: ours.MBps > fastest.MBps, flat },
+  target: {
+    vsFastest: ours.MBps / fastest.MBps,
+    fastest: fastest.name,
+    aheadOfFastest: ours.MBps > fastest.MBps,
+    flat,
+  },
 });

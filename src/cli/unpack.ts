@@ -148,7 +148,11 @@ export async function unpack(argv: string[], io: PackIo): Promise<number> {
     const showBar = options.progress === 'always' || (options.progress === 'auto' && io.stderr.isTTY);
     if (showBar && total !== undefined) {
       const size = total;
-      bar = new ProgressBar(io.stderr, () => ({ done: reader.bytesRead, total: size, label: `unpacking ${options.input}` }));
+      bar = new ProgressBar(io.stderr, () => ({
+        done: reader.bytesRead,
+        total: size,
+        label: `unpacking ${options.input}`,
+      }));
       bar.start();
     }
     const root = new PendingFile(join(options.output, 'root.xml'));
@@ -200,9 +204,12 @@ export async function unpack(argv: string[], io: PackIo): Promise<number> {
     for (const file of files) await file.commit();
     bar?.stop();
     if (!options.quiet) {
-      const lines = [`mtom-stream: wrote root.xml and ${manifest.length} part${manifest.length === 1 ? '' : 's'} to ${options.output}`];
-      if (reader.unreferencedParts.length > 0) {
-        lines.push(`mtom-stream: warning: skipped ${reader.unreferencedParts.length} part(s) no xop:Include refers to: ${reader.unreferencedParts.join(', ')}`);
+      const parts = `${manifest.length} part${manifest.length === 1 ? '' : 's'}`;
+      const lines = [`mtom-stream: wrote root.xml and ${parts} to ${options.output}`];
+      const skipped = reader.unreferencedParts;
+      if (skipped.length > 0) {
+        const names = skipped.join(', ');
+        lines.push(`mtom-stream: warning: skipped ${skipped.length} part(s) no xop:Include refers to: ${names}`);
       }
       io.stderr.write(`${lines.join('\n')}\n`);
     }
@@ -211,7 +218,12 @@ export async function unpack(argv: string[], io: PackIo): Promise<number> {
     bar?.stop();
     for (const file of files) await file.discard();
     if (error instanceof UsageError) throw error;
-    const message = error instanceof XmlReaderError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof XmlReaderError
+        ? `${error.message} (${error.code})`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     io.stderr.write(`mtom-stream: error: ${message}\n`);
     return 1;
   }

@@ -80,8 +80,10 @@ const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
 
 /** Checks a boundary: 1 to 70 characters RFC 2046 §5.1.1 allows, not ending with a space. */
 export function checkBoundary(boundary: string): string {
-  if (boundary.length > 70) throw readerInvalidFormat(`the boundary is ${boundary.length} characters; RFC 2046 allows 70`);
-  if (!BOUNDARY.test(boundary)) throw readerInvalidFormat(`the boundary "${boundary}" has characters RFC 2046 §5.1.1 does not allow`);
+  if (boundary.length > 70)
+    throw readerInvalidFormat(`the boundary is ${boundary.length} characters; RFC 2046 allows 70`);
+  if (!BOUNDARY.test(boundary))
+    throw readerInvalidFormat(`the boundary "${boundary}" has characters RFC 2046 §5.1.1 does not allow`);
   return boundary;
 }
 

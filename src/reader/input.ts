@@ -42,7 +42,10 @@ function isResponseLike(input: unknown): input is ResponseLike {
 function isIncomingLike(input: unknown): input is IncomingLike {
   const r = input as IncomingLike;
   return (
-    typeof r === 'object' && r !== null && typeof r.headers === 'object' && r.headers !== null &&
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.headers === 'object' &&
+    r.headers !== null &&
     typeof (r as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
   );
 }

@@ -219,7 +219,8 @@ export class MimeStream {
       if (this.delimiterAt >= 0) {
         const after = this.afterDelimiter();
         if (after === 'more') {
-          if (!(await this.fill())) throw readerInvalidFormat('the message ends inside a MIME delimiter: it was cut short');
+          if (!(await this.fill()))
+            throw readerInvalidFormat('the message ends inside a MIME delimiter: it was cut short');
           continue;
         }
         if (after === 'content') {

@@ -19,7 +19,10 @@ export interface TextReaderEncoding {
 export interface XmlReaderLimits {
   /** Open elements at most (WS_XML_READER_PROPERTY_MAX_DEPTH). Default 32. */
   maxDepth?: number;
-  /** Attributes per element, namespace declarations not counted (WS_XML_READER_PROPERTY_MAX_ATTRIBUTES). Default 128. */
+  /**
+   * Attributes per element, namespace declarations not counted
+   * (WS_XML_READER_PROPERTY_MAX_ATTRIBUTES). Default 128.
+   */
   maxAttributes?: number;
   /** Characters in a qualified name. Default 1024. */
   maxNameLength?: number;
@@ -27,7 +30,10 @@ export interface XmlReaderLimits {
   maxRootPartSize?: number;
   /** MIME parts at most, the root part included (WS_MTOM_ENCODING maxMimeParts). Default 1000. */
   maxMimeParts?: number;
-  /** Bytes of parts held in memory because they arrived before the element that references them was read. Default 4 MiB. */
+  /**
+   * Bytes of parts held in memory because they arrived before the element that refers to them
+   * was reached. Default 4 MiB.
+   */
   maxMimePartsBufferSize?: number;
   /** Bytes of one MIME header block. Default 8192. */
   maxHeaderBytes?: number;

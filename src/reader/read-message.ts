@@ -53,7 +53,11 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
     throw readerInvalidArg(`encoding must be 'mtom' or 'text'`);
   }
   const maxSize = options.maxSize ?? DEFAULT_MAX_SIZE;
-  const limits = resolveLimits({ ...options, maxSize, maxMimePartsBufferSize: options.maxMimePartsBufferSize ?? maxSize });
+  const limits = resolveLimits({
+    ...options,
+    maxSize,
+    maxMimePartsBufferSize: options.maxMimePartsBufferSize ?? maxSize,
+  });
   options.signal?.throwIfAborted();
   const reader = await XmlReader.create({
     source: toByteSource(input),
@@ -98,7 +102,12 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
     const part = reader.unreferencedPart(contentId);
     if (!part) continue;
     const headers = Object.fromEntries(part.headers);
-    parts.push({ contentId, contentType: headers['content-type'] ?? 'application/octet-stream', headers, bytes: part.bytes });
+    parts.push({
+      contentId,
+      contentType: headers['content-type'] ?? 'application/octet-stream',
+      headers,
+      bytes: part.bytes,
+    });
   }
   return { xml: xml.join(''), parts };
 }

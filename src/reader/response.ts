@@ -12,6 +12,9 @@ import type { XmlReader } from './xml-reader.js';
 export type ReadResponseOptions = Omit<XmlReaderOptions, 'input' | 'encoding'>;
 
 /** A reader over an HTTP reply's body, with the reply's Content-Type. */
-export function readResponse(response: ResponseLike | IncomingLike, options: ReadResponseOptions = {}): Promise<XmlReader> {
+export function readResponse(
+  response: ResponseLike | IncomingLike,
+  options: ReadResponseOptions = {},
+): Promise<XmlReader> {
   return createXmlReader({ ...options, input: response });
 }

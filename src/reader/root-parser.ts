@@ -94,7 +94,9 @@ export class RootParser {
       step();
     } catch (error) {
       if (error instanceof XmlReaderError) throw error;
-      throw readerInvalidFormat(`malformed XML in the root part: ${error instanceof Error ? error.message : String(error)}`);
+      throw readerInvalidFormat(
+        `malformed XML in the root part: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -104,7 +106,9 @@ export class RootParser {
 
   private checkName(name: string): void {
     if (name.length > this.limits.maxNameLength) {
-      throw readerQuotaExceeded(`a name of ${name.length} characters is longer than maxNameLength (${this.limits.maxNameLength})`);
+      throw readerQuotaExceeded(
+        `a name of ${name.length} characters is longer than maxNameLength (${this.limits.maxNameLength})`,
+      );
     }
   }
 
@@ -115,7 +119,10 @@ export class RootParser {
       throw readerQuotaExceeded(`elements nest deeper than maxDepth (${this.limits.maxDepth})`);
     }
     if (parent?.include) throw readerInvalidFormat(`xop:Include must be empty, but it contains <${tag.name}>`);
-    if (parent?.sealed) throw readerInvalidFormat(`<${parent.name}> holds an xop:Include, which must be its only content, and also <${tag.name}>`);
+    if (parent?.sealed)
+      throw readerInvalidFormat(
+        `<${parent.name}> holds an xop:Include, which must be its only content, and also <${tag.name}>`,
+      );
     if (this.xop && tag.uri === XOP_NS && tag.local === 'Include') return this.openInclude(tag, parent);
     this.flushText();
     if (parent) parent.hasContent = true;
@@ -128,21 +135,33 @@ export class RootParser {
       attributes.push({ prefix: a.prefix, localName: a.local, namespace: a.uri, value: a.value });
     }
     if (attributes.length > this.limits.maxAttributes) {
-      throw readerQuotaExceeded(`<${tag.name}> has ${attributes.length} attributes, more than maxAttributes (${this.limits.maxAttributes})`);
+      throw readerQuotaExceeded(
+        `<${tag.name}> has ${attributes.length} attributes, more than maxAttributes (${this.limits.maxAttributes})`,
+      );
     }
     this.frames.push({ include: false, hasContent: false, sealed: false, name: tag.name });
-    this.emit({ type: 'element', prefix: tag.prefix, localName: tag.local, namespace: tag.uri, namespaces, attributes });
+    this.emit({
+      type: 'element',
+      prefix: tag.prefix,
+      localName: tag.local,
+      namespace: tag.uri,
+      namespaces,
+      attributes,
+    });
   }
 
   private openInclude(tag: SaxesTagNS, parent: Frame | undefined): void {
     if (!parent) throw readerInvalidFormat('xop:Include cannot be the root element');
     if (parent.hasContent || !WHITESPACE.test(this.text)) {
-      throw readerInvalidFormat(`<${parent.name}> holds an xop:Include, which must be its only content, and other content too`);
+      throw readerInvalidFormat(
+        `<${parent.name}> holds an xop:Include, which must be its only content, and other content too`,
+      );
     }
     this.text = ''; // whitespace beside the Include is not content (XOP §3)
     const href = Object.values(tag.attributes).find((a) => a.local === 'href' && a.uri === '')?.value;
     if (href === undefined) throw readerInvalidFormat('an xop:Include has no href attribute');
-    if (!/^cid:/i.test(href)) throw readerInvalidFormat(`an xop:Include href "${href}" is not a cid: URL (XOP §3, RFC 2392)`);
+    if (!/^cid:/i.test(href))
+      throw readerInvalidFormat(`an xop:Include href "${href}" is not a cid: URL (XOP §3, RFC 2392)`);
     let contentId: string;
     try {
       contentId = decodeURIComponent(href.slice(4));
@@ -150,7 +169,8 @@ export class RootParser {
       throw readerInvalidFormat(`an xop:Include href "${href}" has a malformed %-escape`);
     }
     if (contentId === '') throw readerInvalidFormat('an xop:Include href is "cid:" with no Content-ID');
-    if (this.includes.has(contentId)) throw readerInvalidFormat(`two xop:Include elements refer to the same part, cid:${contentId}`);
+    if (this.includes.has(contentId))
+      throw readerInvalidFormat(`two xop:Include elements refer to the same part, cid:${contentId}`);
     const node: BytesNode = { type: 'bytes', contentId, contentType: 'application/octet-stream', headers: {} };
     this.includes.set(contentId, node);
     parent.sealed = true;
@@ -172,7 +192,9 @@ export class RootParser {
     if (frame.include || frame.sealed) {
       if (!WHITESPACE.test(text)) {
         throw readerInvalidFormat(
-          frame.include ? 'xop:Include must be empty, but it holds text' : `<${frame.name}> holds an xop:Include and also text`,
+          frame.include
+            ? 'xop:Include must be empty, but it holds text'
+            : `<${frame.name}> holds an xop:Include and also text`,
         );
       }
       return;
@@ -184,7 +206,10 @@ export class RootParser {
     const frame = this.top();
     if (!frame) return;
     if (frame.include || frame.sealed) {
-      if (!WHITESPACE.test(text)) throw readerInvalidFormat('an xop:Include must be the only content of its parent, but there is a CDATA section');
+      if (!WHITESPACE.test(text))
+        throw readerInvalidFormat(
+          'an xop:Include must be the only content of its parent, but there is a CDATA section',
+        );
       return;
     }
     this.flushText();

@@ -10,12 +10,7 @@
  */
 import { ReaderCore, STAGING_SIZE } from '../wasm.js';
 import { bareContentId, checkBoundary, parseMediaType, type MediaType } from './content-type.js';
-import {
-  readerInvalidFormat,
-  readerInvalidOperation,
-  readerQuotaExceeded,
-  XmlReaderError,
-} from './errors.js';
+import { readerInvalidFormat, readerInvalidOperation, readerQuotaExceeded, XmlReaderError } from './errors.js';
 import type { ByteSource } from './input.js';
 import { MimeStream } from './multipart.js';
 import type { BytesNode, XmlNode } from './nodes.js';
@@ -96,8 +91,16 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     const core = await ReaderCore.create({ windowSize, simd: setup.simd });
     const reader = new XmlReader(core, setup);
     reader.mime = new MimeStream(core, setup.source, setup.limits, setup.signal);
-    setup.signal?.addEventListener('abort', () => reader.abort(setup.signal!.reason), { once: true });
+    setup.signal?.addEventListener('abort', reader.onAbort, { once: true });
     return reader;
+  }
+
+  private readonly onAbort = () => this.abort(this.setup.signal?.reason);
+
+  /** The reader is done (ended or failed): the input is released, the signal no longer watched. */
+  private stop(): void {
+    this.mime.release();
+    this.setup.signal?.removeEventListener('abort', this.onAbort);
   }
 
   /** Whether this reader runs the wasm SIMD core. */
@@ -133,7 +136,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
   async return(): Promise<IteratorResult<XmlNode>> {
     if (!this.finished && this.failure === undefined) {
       this.finished = true;
-      this.mime.release();
+      this.stop();
     }
     return { done: true, value: undefined };
   }
@@ -246,7 +249,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     this.failure = error;
     this.queue.length = 0;
     this.held.clear();
-    this.mime.release();
+    this.stop();
   }
 
   // The root part.
@@ -272,7 +275,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     if (media.type.startsWith('multipart/') && media.type !== 'multipart/related') {
       throw readerInvalidFormat(`the message is ${media.type}; MTOM is multipart/related (XOP §4.1)`);
     }
-    if (media.type !== 'multipart/related') throw readerInvalidFormat(`the message is ${media.type}, neither MTOM nor XML`);
+    if (media.type !== 'multipart/related')
+      throw readerInvalidFormat(`the message is ${media.type}, neither MTOM nor XML`);
     const type = media.parameters.get('type');
     if (type !== undefined && type.toLowerCase() !== 'application/xop+xml') {
       throw readerInvalidFormat(`the multipart type is "${type}", not application/xop+xml: not an XOP package`);
@@ -308,7 +312,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     const value = headers.get('content-type');
     if (value === undefined) throw readerInvalidFormat('the message header has no Content-Type');
     const inner = parseMediaType(value);
-    if (inner.type !== outer.type) throw readerInvalidFormat(`the body says it is ${inner.type}, the Content-Type says ${outer.type}`);
+    if (inner.type !== outer.type)
+      throw readerInvalidFormat(`the body says it is ${inner.type}, the Content-Type says ${outer.type}`);
     return inner;
   }
 
@@ -320,13 +325,15 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       throw readerInvalidFormat(`the first part is not the root part the Content-Type names (start="${start}")`);
     }
     const type = headers.get('content-type');
-    if (type === undefined) throw readerInvalidFormat('the root part has no Content-Type (XOP §4.1: application/xop+xml)');
+    if (type === undefined)
+      throw readerInvalidFormat('the root part has no Content-Type (XOP §4.1: application/xop+xml)');
     const rootType = parseMediaType(type);
     if (rootType.type !== 'application/xop+xml') {
       throw readerInvalidFormat(`the root part is ${rootType.type}, not application/xop+xml (XOP §4.1)`);
     }
     const charset = rootType.parameters.get('charset');
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw readerInvalidFormat(`the root part's charset ${charset} is not supported (UTF-8 only)`);
+    if (charset !== undefined && !/^utf-?8$/i.test(charset))
+      throw readerInvalidFormat(`the root part's charset ${charset} is not supported (UTF-8 only)`);
     this.transferDecoding(headers, 'the root part', false);
     if (id !== undefined) this.seenParts.add(bareContentId(id));
   }
@@ -343,7 +350,9 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
     this.rootBytes += span.length;
     if (this.rootBytes > this.setup.limits.maxRootPartSize) {
-      throw readerQuotaExceeded(`the root part is larger than maxRootPartSize (${this.setup.limits.maxRootPartSize} bytes)`);
+      throw readerQuotaExceeded(
+        `the root part is larger than maxRootPartSize (${this.setup.limits.maxRootPartSize} bytes)`,
+      );
     }
     parser.write(this.core.window.subarray(span.offset, span.offset + span.length));
   }
@@ -373,7 +382,9 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     this.seenParts.add(id);
     const type = headers.get('content-type');
     if (type !== undefined && parseMediaType(type).type.startsWith('multipart/')) {
-      throw readerInvalidFormat(`MIME part <${id}> is itself ${parseMediaType(type).type}: nested multiparts are not XOP`);
+      throw readerInvalidFormat(
+        `MIME part <${id}> is itself ${parseMediaType(type).type}: nested multiparts are not XOP`,
+      );
     }
     return { id, headers };
   }
@@ -392,7 +403,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
     for (;;) {
       const part = await this.nextPart();
-      if (!part) throw readerInvalidFormat(`an xop:Include refers to cid:${node.contentId}, but the message has no such part`);
+      if (!part)
+        throw readerInvalidFormat(`an xop:Include refers to cid:${node.contentId}, but the message has no such part`);
       const decoding = this.transferDecoding(part.headers, `MIME part <${part.id}>`, true);
       if (part.id === node.contentId) {
         describePart(node, part.headers, undefined);
@@ -422,7 +434,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       size += bytes.length;
       if (this.heldBytes + size > this.setup.limits.maxMimePartsBufferSize) {
         throw readerQuotaExceeded(
-          `parts that arrive before their elements exceed maxMimePartsBufferSize (${this.setup.limits.maxMimePartsBufferSize} bytes)`,
+          'parts that arrive before their elements exceed maxMimePartsBufferSize ' +
+            `(${this.setup.limits.maxMimePartsBufferSize} bytes)`,
         );
       }
       chunks.push(bytes.slice());
@@ -458,7 +471,11 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
   private async readPart(part: StreamingPart, view: Uint8Array): Promise<number> {
     if (part.ended) return 0;
     const what = `MIME part <${part.node.contentId}>`;
-    const bytes = await this.nextDecoded(part.decoding, what, part.decoding === 'base64' ? Math.ceil(view.length / 3) * 4 : view.length);
+    const bytes = await this.nextDecoded(
+      part.decoding,
+      what,
+      part.decoding === 'base64' ? Math.ceil(view.length / 3) * 4 : view.length,
+    );
     if (bytes === undefined) {
       part.ended = true;
       this.cursor = { kind: 'done' };
@@ -481,7 +498,11 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
         return this.deliver(this.core.output.subarray(0, n), view);
       }
       // A slice of at most STAGING_SIZE / 3 UTF-16 units encodes to at most STAGING_SIZE bytes.
-      const take = Math.min(cursor.text.length - cursor.at, Math.floor(STAGING_SIZE / 3), Math.ceil(view.length / 3) * 4 + 4);
+      const take = Math.min(
+        cursor.text.length - cursor.at,
+        Math.floor(STAGING_SIZE / 3),
+        Math.ceil(view.length / 3) * 4 + 4,
+      );
       const { written } = textEncoder.encodeInto(cursor.text.slice(cursor.at, cursor.at + take), this.core.staging);
       cursor.at += take;
       const n = this.core.decodeFromStaging(written);
@@ -523,14 +544,19 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       for (;;) {
         const part = await this.nextPart();
         if (!part) break;
-        await this.holdOrSkip(part.id, part.headers, this.transferDecoding(part.headers, `MIME part <${part.id}>`, true));
+        await this.holdOrSkip(
+          part.id,
+          part.headers,
+          this.transferDecoding(part.headers, `MIME part <${part.id}>`, true),
+        );
       }
       for (const id of this.parser?.includes.keys() ?? []) {
-        if (!this.seenParts.has(id)) throw readerInvalidFormat(`an xop:Include refers to cid:${id}, but the message has no such part`);
+        if (!this.seenParts.has(id))
+          throw readerInvalidFormat(`an xop:Include refers to cid:${id}, but the message has no such part`);
       }
     }
     this.finished = true;
-    this.mime.release();
+    this.stop();
   }
 }
 

@@ -49,10 +49,20 @@ export async function peerScenarios(names, load, simd) {
       const { body, contentType } = await load(name);
       const message = await readMessage(body, { contentType, simd });
       const parts = [];
-      for (const p of message.parts) parts.push(`${p.contentId} ${p.contentType} ${p.bytes.length} ${await sha256(p.bytes)}`);
-      const reader = await createXmlReader({ input: chunkStream(body, 13), encoding: { type: 'mtom', contentType }, simd });
+      for (const p of message.parts)
+        parts.push(`${p.contentId} ${p.contentType} ${p.bytes.length} ${await sha256(p.bytes)}`);
+      const reader = await createXmlReader({
+        input: chunkStream(body, 13),
+        encoding: { type: 'mtom', contentType },
+        simd,
+      });
       const streamed = await streamDigest(reader);
-      results[name] = { xml: await sha256(new TextEncoder().encode(message.xml)), parts, streamed, simdUsed: reader.simd };
+      results[name] = {
+        xml: await sha256(new TextEncoder().encode(message.xml)),
+        parts,
+        streamed,
+        simdUsed: reader.simd,
+      };
     } catch (error) {
       results[name] = { error: `${error?.name}: ${error?.message}` };
     }
@@ -74,7 +84,11 @@ export async function writerRoundTrip(simd) {
   writer.writeEndElement();
   writer.writeEndElement();
   const message = await writer.end();
-  const reader = await createXmlReader({ input: new Blob([message]), encoding: { type: 'mtom', contentType: writer.contentType }, simd });
+  const reader = await createXmlReader({
+    input: new Blob([message]),
+    encoding: { type: 'mtom', contentType: writer.contentType },
+    simd,
+  });
   const got = [];
   const view = new Uint8Array(65536);
   for await (const node of reader) {

@@ -51,7 +51,10 @@ function record(name, problems) {
   for (const p of problems) console.log(`  # ${String(p).replace(/\n/g, '\n  # ')}`);
 }
 
-const names = readdirSync(FIXTURES).filter((f) => f.endsWith('.body')).map((f) => f.slice(0, -5)).sort();
+const names = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.body'))
+  .map((f) => f.slice(0, -5))
+  .sort();
 const load = (name) => ({
   body: new Uint8Array(readFileSync(join(FIXTURES, `${name}.body`))),
   contentType: readFileSync(join(FIXTURES, `${name}.ct`), 'utf8'),
@@ -91,7 +94,10 @@ let browser;
 try {
   const scenarios = await import('./reader-page.mjs');
   const node = await scenarios.peerScenarios(names, async (name) => load(name), undefined);
-  browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
   const tab = await browser.newPage();
   const pageErrors = [];
   tab.on('pageerror', (error) => pageErrors.push(`page error: ${error.message}`));
@@ -104,7 +110,10 @@ try {
       const r = window.__reader;
       const load = async (name) => {
         const response = await fetch(`/fixtures/${name}.body`);
-        return { body: new Uint8Array(await response.arrayBuffer()), contentType: response.headers.get('content-type') };
+        return {
+          body: new Uint8Array(await response.arrayBuffer()),
+          contentType: response.headers.get('content-type'),
+        };
       };
       return {
         simd: await r.peerScenarios(list, load, true),
@@ -117,27 +126,39 @@ try {
       const problems = [];
       const reference = node[name];
       if (reference.error) problems.push(`Node failed: ${reference.error}`);
-      for (const [core, result] of [['SIMD', inPage.simd[name]], ['scalar', inPage.scalar[name]]]) {
+      for (const [core, result] of [
+        ['SIMD', inPage.simd[name]],
+        ['scalar', inPage.scalar[name]],
+      ]) {
         if (result.error) {
           problems.push(`browser ${core} failed: ${result.error}`);
           continue;
         }
         if (result.simdUsed !== (core === 'SIMD')) problems.push(`browser ${core} run used the other core`);
         if (result.xml !== reference.xml) problems.push(`browser ${core}: readMessage XML differs from Node's`);
-        if (JSON.stringify(result.parts) !== JSON.stringify(reference.parts)) problems.push(`browser ${core}: parts differ from Node's`);
-        if (JSON.stringify(result.streamed) !== JSON.stringify(reference.streamed)) problems.push(`browser ${core}: the streaming reader's nodes or parts differ from Node's`);
-        if (JSON.stringify(result.streamed.parts) !== JSON.stringify(result.parts)) problems.push(`browser ${core}: streamed parts differ from readMessage's`);
+        if (JSON.stringify(result.parts) !== JSON.stringify(reference.parts))
+          problems.push(`browser ${core}: parts differ from Node's`);
+        if (JSON.stringify(result.streamed) !== JSON.stringify(reference.streamed))
+          problems.push(`browser ${core}: the streaming reader's nodes or parts differ from Node's`);
+        if (JSON.stringify(result.streamed.parts) !== JSON.stringify(result.parts))
+          problems.push(`browser ${core}: streamed parts differ from readMessage's`);
       }
       record(`${name}: browser SIMD, browser scalar and Node read the same document and parts`, problems);
     }
     for (const core of ['simd', 'scalar']) {
       const r = inPage.roundTrip[core];
       const problems = [];
-      if (JSON.stringify(r.got) !== JSON.stringify(r.want)) problems.push(`read ${JSON.stringify(r.got)}, wrote ${JSON.stringify(r.want)}`);
+      if (JSON.stringify(r.got) !== JSON.stringify(r.want))
+        problems.push(`read ${JSON.stringify(r.got)}, wrote ${JSON.stringify(r.want)}`);
       if (r.simdUsed !== (core === 'simd')) problems.push('the other core was used');
       record(`a message the writer produced in the page reads back in the page (${core} core)`, problems);
     }
-    record('a fetch Response reads with its own Content-Type', inPage.fetched.xml === node['gsoap-s12-multi'].xml && inPage.fetched.parts === 5 ? [] : [JSON.stringify(inPage.fetched)]);
+    record(
+      'a fetch Response reads with its own Content-Type',
+      inPage.fetched.xml === node['gsoap-s12-multi'].xml && inPage.fetched.parts === 5
+        ? []
+        : [JSON.stringify(inPage.fetched)],
+    );
   }
   record('no errors in the page', pageErrors);
 } catch (error) {

@@ -25,7 +25,9 @@ function run(args: string[], stdin?: Buffer): Promise<{ code: number | null; std
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
+    );
     child.stdin.end(stdin);
   });
 }
@@ -43,9 +45,15 @@ test('a peer message with its Content-Type: root.xml, every part, parts.json', a
   const result = await run(['unpack', join(PEERS, 'saaj-xop-s12-multi.body'), '--content-type', ct, '-o', out]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /wrote root\.xml and 5 parts/);
-  const expected = JSON.parse(readFileSync(join(PEERS, 'saaj-xop-s12-multi.parts.json'), 'utf8')).parts as { size: number; content_type: string }[];
+  const expected = JSON.parse(readFileSync(join(PEERS, 'saaj-xop-s12-multi.parts.json'), 'utf8')).parts as {
+    size: number;
+    content_type: string;
+  }[];
   const manifest = JSON.parse(readFileSync(join(out, 'parts.json'), 'utf8')) as Entry[];
-  assert.deepEqual(manifest.map((e) => [e.size, e.contentType]), expected.map((p) => [p.size, p.content_type]));
+  assert.deepEqual(
+    manifest.map((e) => [e.size, e.contentType]),
+    expected.map((p) => [p.size, p.content_type]),
+  );
   for (const entry of manifest) assert.equal(readFileSync(join(out, entry.file)).length, entry.size);
   // root.xml is the document with its xop:Include elements: the infoset of the root part.
   const root = infoset(readFileSync(join(out, 'root.xml'), 'utf8'));
@@ -55,7 +63,16 @@ test('a peer message with its Content-Type: root.xml, every part, parts.json', a
 test('pack --mime-header, then unpack with no Content-Type: the files come back byte for byte', async () => {
   const message = join(work, 'packed.mtom');
   const report = `report=${join(CLI_FIXTURES, 'report.txt')}`;
-  const packed = await run(['pack', '--mime-header', '-q', '--attach', report, join(CLI_FIXTURES, 'envelope.xml'), '-o', message]);
+  const packed = await run([
+    'pack',
+    '--mime-header',
+    '-q',
+    '--attach',
+    report,
+    join(CLI_FIXTURES, 'envelope.xml'),
+    '-o',
+    message,
+  ]);
   assert.equal(packed.code, 0, packed.stderr);
   const out = join(work, 'roundtrip');
   const result = await run(['unpack', message, '-o', out]);
@@ -65,7 +82,9 @@ test('pack --mime-header, then unpack with no Content-Type: the files come back 
   const photoPart = manifest.find((e) => e.contentType === 'image/png');
   assert.ok(photoPart, JSON.stringify(manifest));
   assert.deepEqual(readFileSync(join(out, photoPart.file)), photo);
-  const reportPart = manifest.find((e) => readFileSync(join(out, e.file)).equals(readFileSync(join(CLI_FIXTURES, 'report.txt'))));
+  const reportPart = manifest.find((e) =>
+    readFileSync(join(out, e.file)).equals(readFileSync(join(CLI_FIXTURES, 'report.txt'))),
+  );
   assert.ok(reportPart, 'report.txt came back');
 });
 

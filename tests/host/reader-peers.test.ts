@@ -34,7 +34,10 @@ function load(name: string) {
 const bare = (id: string) => id.replace(/^<|>$/g, '');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-function assertParts(actual: { contentId: string; contentType: string; bytes: Uint8Array }[], expected: ExpectedPart[]): void {
+function assertParts(
+  actual: { contentId: string; contentType: string; bytes: Uint8Array }[],
+  expected: ExpectedPart[],
+): void {
   assert.equal(actual.length, expected.length, 'part count');
   expected.forEach((want, i) => {
     const got = actual[i];

@@ -19,10 +19,15 @@ type Node =
 
 const name = fc.constantFrom('a', 'Data', 'x-y', 'é', 'n.1');
 const ns = fc.constantFrom('', 'urn:one', 'http://example.org/a?b&c');
-const text = fc.string({ unit: fc.constantFrom('a', ' ', '<', '&', '>', '"', '\r', '\n', '\t', 'é', '😀', ']]>', '--') });
+const text = fc.string({
+  unit: fc.constantFrom('a', ' ', '<', '&', '>', '"', '\r', '\n', '\t', 'é', '😀', ']]>', '--'),
+});
 const binary: fc.Arbitrary<Binary> = fc.record({
   call: fc.constantFrom('writeBytes', 'push', 'reserve', 'pull'),
-  bytes: fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 700, max: 20_000 }).map((n) => randomBytes(n, n))),
+  bytes: fc.oneof(
+    fc.uint8Array({ maxLength: 40 }),
+    fc.integer({ min: 700, max: 20_000 }).map((n) => randomBytes(n, n)),
+  ),
   split: fc.integer({ min: 1, max: 5000 }),
 });
 const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
@@ -132,7 +137,10 @@ async function writeMessage(doc: Node, options: XmlWriterOptions, delivery: Deli
   }
   if (delivery === 'callback') {
     const chunks: Buffer[] = [];
-    const writer = await createXmlWriter({ ...options, output: (views) => views.forEach((v) => chunks.push(Buffer.from(v))) });
+    const writer = await createXmlWriter({
+      ...options,
+      output: (views) => views.forEach((v) => chunks.push(Buffer.from(v))),
+    });
     await writeNode(writer, doc, false);
     await writer.end();
     return { input: new Uint8Array(Buffer.concat(chunks)), contentType: writer.contentType };
@@ -173,13 +181,20 @@ test('every message the writer produces reads back to the same document and part
           });
           read = await readerInfoset(reader, splits[0]);
         } else {
-          const reader = await createXmlReader({ input: sent.input, encoding: { type: 'mtom', contentType: sent.contentType }, simd });
+          const reader = await createXmlReader({
+            input: sent.input,
+            encoding: { type: 'mtom', contentType: sent.contentType },
+            simd,
+          });
           [read] = await Promise.all([readerInfoset(reader, splits[0]), sent.written]);
         }
         assert.deepEqual(read.events, expected);
         // With MTOM, content sent as parts arrived as parts, byte for byte.
         const parts = binaries(doc).filter((b) => encoding === 'mtom' && sentAsPart(b, 767));
-        assert.deepEqual(read.parts.map((p) => new Uint8Array(p.bytes)), parts.map((b) => b.bytes));
+        assert.deepEqual(
+          read.parts.map((p) => new Uint8Array(p.bytes)),
+          parts.map((b) => b.bytes),
+        );
         partsRead += read.parts.length;
       },
     ),

@@ -15,7 +15,9 @@ const ROOT = 'Content-ID: <root>\r\nContent-Type: application/xop+xml; type="tex
 const include = (id: string) => `<xop:Include xmlns:xop="${XOP}" href="cid:${id}"/>`;
 
 function raw(...pieces: (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))));
+  return new Uint8Array(
+    Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)))),
+  );
 }
 
 /** Reads all of the current node's binary content through a view of `size` bytes. */
@@ -46,7 +48,9 @@ test('a preamble, transport padding after delimiters, an epilogue', async () => 
 
 test('a boundary followed by other characters inside a part is content, not a delimiter', async () => {
   const content = `line\r\n--${B}X not a delimiter\r\n--${B}-also not\r\n--${B} x --${B}`;
-  const body = raw(`--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\n${content}\r\n--${B}--`);
+  const body = raw(
+    `--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\n${content}\r\n--${B}--`,
+  );
   for (const sizes of [[1], [3, 11], [1 << 16]]) {
     const reader = await createXmlReader({ input: chunked(body, sizes), encoding: { type: 'mtom', contentType: CT } });
     await reader.read();
@@ -66,7 +70,11 @@ test('a part sent as base64 (RFC 2045 §6.8 lines) decodes the same on the SIMD 
     `--${B}\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: BASE64\r\nContent-Type: image/png\r\n\r\n${base64}\r\n--${B}--\r\n`,
   );
   for (const simd of [true, false]) {
-    const reader = await createXmlReader({ input: chunked(body, [4093]), encoding: { type: 'mtom', contentType: CT }, simd });
+    const reader = await createXmlReader({
+      input: chunked(body, [4093]),
+      encoding: { type: 'mtom', contentType: CT },
+      simd,
+    });
     assert.equal(reader.simd, simd);
     await reader.read();
     const node = await reader.read();
@@ -98,8 +106,13 @@ test('parts out of document order are held; a part whose element was passed is s
   const c = randomBytes(1000, 3);
   const body = raw(
     `--${B}\r\n${ROOT}\r\n<d xmlns="urn:d"><x>${include('c')}</x><y>${include('b')}</y><z>${include('a')}</z></d>\r\n`,
-    `--${B}\r\nContent-ID: <a>\r\n\r\n`, a, `\r\n--${B}\r\nContent-ID: <b>\r\n\r\n`, b,
-    `\r\n--${B}\r\nContent-ID: <c>\r\n\r\n`, c, `\r\n--${B}\r\nContent-ID: <extra>\r\n\r\nunreferenced\r\n--${B}--`,
+    `--${B}\r\nContent-ID: <a>\r\n\r\n`,
+    a,
+    `\r\n--${B}\r\nContent-ID: <b>\r\n\r\n`,
+    b,
+    `\r\n--${B}\r\nContent-ID: <c>\r\n\r\n`,
+    c,
+    `\r\n--${B}\r\nContent-ID: <extra>\r\n\r\nunreferenced\r\n--${B}--`,
   );
   const reader = await createXmlReader({ input: chunked(body, [100]), encoding: { type: 'mtom', contentType: CT } });
   const seen: string[] = [];
@@ -114,7 +127,10 @@ test('parts out of document order are held; a part whose element was passed is s
   assert.deepEqual(seen, ['c:?', 'b:2000', 'a:3000']);
   assert.deepEqual(reader.unreferencedParts, ['extra']);
   const message = await readMessage(body, { contentType: CT });
-  assert.deepEqual(message.parts.map((p) => p.contentId), ['c', 'b', 'a', 'extra']);
+  assert.deepEqual(
+    message.parts.map((p) => p.contentId),
+    ['c', 'b', 'a', 'extra'],
+  );
   assert.equal(Buffer.from(message.parts[3].bytes).toString(), 'unreferenced');
 });
 
@@ -129,8 +145,14 @@ test('node fields: names, namespaces, attributes, comments, CDATA, and the bytes
   assert.deepEqual(all, [
     { type: 'comment', value: 'before' },
     {
-      type: 'element', prefix: 's', localName: 'E', namespace: 'urn:s',
-      namespaces: [{ prefix: 's', namespace: 'urn:s' }, { prefix: '', namespace: 'urn:d' }],
+      type: 'element',
+      prefix: 's',
+      localName: 'E',
+      namespace: 'urn:s',
+      namespaces: [
+        { prefix: 's', namespace: 'urn:s' },
+        { prefix: '', namespace: 'urn:d' },
+      ],
       attributes: [
         { prefix: 's', localName: 'a', namespace: 'urn:s', value: '1' },
         { prefix: '', localName: 'b', namespace: '', value: '<2>' },
@@ -140,11 +162,21 @@ test('node fields: names, namespaces, attributes, comments, CDATA, and the bytes
     { type: 'cdata', value: '<raw>' },
     { type: 'end' },
     {
-      type: 'element', prefix: '', localName: 'G', namespace: 'urn:d',
+      type: 'element',
+      prefix: '',
+      localName: 'G',
+      namespace: 'urn:d',
       namespaces: [{ prefix: 'x', namespace: 'http://www.w3.org/2005/05/xmlmime' }],
-      attributes: [{ prefix: 'x', localName: 'contentType', namespace: 'http://www.w3.org/2005/05/xmlmime', value: 'image/png' }],
+      attributes: [
+        { prefix: 'x', localName: 'contentType', namespace: 'http://www.w3.org/2005/05/xmlmime', value: 'image/png' },
+      ],
     },
-    { type: 'bytes', contentId: 'p@x', contentType: 'image/png', headers: { 'content-type': 'image/png', 'content-id': '<p@x>', 'x-extra': 'yes' } },
+    {
+      type: 'bytes',
+      contentId: 'p@x',
+      contentType: 'image/png',
+      headers: { 'content-type': 'image/png', 'content-id': '<p@x>', 'x-extra': 'yes' },
+    },
     { type: 'end' },
     { type: 'end' },
   ]);
@@ -152,7 +184,11 @@ test('node fields: names, namespaces, attributes, comments, CDATA, and the bytes
 
 test('bytesStream gives the part as a byte stream (BYOB and default readers)', async () => {
   const part = randomBytes(200_000, 5);
-  const body = raw(`--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\n`, part, `\r\n--${B}--`);
+  const body = raw(
+    `--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\n`,
+    part,
+    `\r\n--${B}--`,
+  );
   const reader = await createXmlReader({ input: chunked(body, [8192]), encoding: { type: 'mtom', contentType: CT } });
   await reader.read();
   await reader.read();
@@ -164,7 +200,9 @@ test('bytesStream gives the part as a byte stream (BYOB and default readers)', a
 });
 
 test('every kind of input, and the Content-Type taken from a Response or an IncomingMessage', async () => {
-  const body = raw(`--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\nabc\r\n--${B}--\r\n`);
+  const body = raw(
+    `--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('a')}</d>\r\n--${B}\r\nContent-ID: <a>\r\n\r\nabc\r\n--${B}--\r\n`,
+  );
   const want = '<d xmlns="urn:d">YWJj</d>';
   const inputs = [
     body,
@@ -199,7 +237,9 @@ test('a plain SOAP reply where MTOM was expected reads as XML (gSOAP with nothin
 test('a 256 MiB part read in order streams in constant memory', async () => {
   const size = 256 * 1024 * 1024;
   const chunk = randomBytes(1 << 16, 11);
-  const head = raw(`--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('big')}</d>\r\n--${B}\r\nContent-ID: <big>\r\n\r\n`);
+  const head = raw(
+    `--${B}\r\n${ROOT}\r\n<d xmlns="urn:d">${include('big')}</d>\r\n--${B}\r\nContent-ID: <big>\r\n\r\n`,
+  );
   const tail = raw(`\r\n--${B}--\r\n`);
   async function* input() {
     yield head;
