@@ -233,7 +233,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     if (this.busy) throw readerInvalidOperation('another reader call is still pending');
     this.busy = true;
     try {
-      return await body();
+      // An abort settles a pending call at once, even while the input never answers.
+      return await Promise.race([body(), this.stopped]);
     } catch (error) {
       // A failure recorded meanwhile (an abort) is the one to report.
       if (this.failure !== undefined) throw this.failure;
@@ -244,9 +245,17 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
   }
 
+  private rejectStopped: (reason: unknown) => void = () => {};
+  /** Rejects with the failure once the reader fails (raced against every pending call). */
+  private readonly stopped = new Promise<never>((_, reject) => {
+    this.rejectStopped = reject;
+  });
+
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
+    this.stopped.catch(() => {});
+    this.rejectStopped(error);
     this.queue.length = 0;
     this.held.clear();
     this.stop();
