@@ -58,6 +58,23 @@ export class MimeStream {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
+  /** Rejects the read of the input in progress, if any. */
+  private rejectRead: ((reason: unknown) => void) | undefined;
+
+  /** The reader failed: a pending read of the input (one that may never answer) is given up. */
+  interrupt(reason: unknown): void {
+    this.rejectRead?.(reason);
+  }
+
+  private readInput(): Promise<Uint8Array | undefined> {
+    return new Promise((resolve, reject) => {
+      this.rejectRead = reject;
+      this.source.read().then(resolve, reject);
+    }).finally(() => {
+      this.rejectRead = undefined;
+    }) as Promise<Uint8Array | undefined>;
+  }
+
   /** Whether a delimiter has been set (the body is multipart). */
   get multipart(): boolean {
     return this.delimiterLength > 0;
@@ -78,7 +95,7 @@ export class MimeStream {
     while (!this.pending || this.pending.length === 0) {
       if (this.inputDone) return false;
       this.signal?.throwIfAborted();
-      const chunk = await this.source.read();
+      const chunk = await this.readInput();
       this.signal?.throwIfAborted();
       if (chunk === undefined) {
         this.inputDone = true;
@@ -182,6 +199,15 @@ export class MimeStream {
   /** Starts the one part of a body that is not multipart: all of the input. */
   beginSinglePart(): void {
     this.beginContent();
+  }
+
+  /** The next span of content already known to be the current part's, without reading input; undefined if none. */
+  contentNow(max: number): WindowSpan | undefined {
+    if (this.contentEnd <= this.start) return undefined;
+    const length = Math.min(max, this.contentEnd - this.start);
+    const span = { offset: this.start, length };
+    this.start += length;
+    return span;
   }
 
   /**

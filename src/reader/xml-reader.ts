@@ -233,8 +233,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     if (this.busy) throw readerInvalidOperation('another reader call is still pending');
     this.busy = true;
     try {
-      // An abort settles a pending call at once, even while the input never answers.
-      return await Promise.race([body(), this.stopped]);
+      return await body();
     } catch (error) {
       // A failure recorded meanwhile (an abort) is the one to report.
       if (this.failure !== undefined) throw this.failure;
@@ -245,17 +244,11 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
   }
 
-  private rejectStopped: (reason: unknown) => void = () => {};
-  /** Rejects with the failure once the reader fails (raced against every pending call). */
-  private readonly stopped = new Promise<never>((_, reject) => {
-    this.rejectStopped = reject;
-  });
 
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    this.stopped.catch(() => {});
-    this.rejectStopped(error);
+    this.mime.interrupt(error); // a pending read of the input gives up at once
     this.queue.length = 0;
     this.held.clear();
     this.stop();
@@ -479,6 +472,14 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
 
   private async readPart(part: StreamingPart, view: Uint8Array): Promise<number> {
     if (part.ended) return 0;
+    if (part.decoding === 'identity') {
+      // The common case: content already in the window goes to the view with no further step.
+      const span = this.mime.contentNow(view.length);
+      if (span) {
+        view.set(this.core.window.subarray(span.offset, span.offset + span.length));
+        return span.length;
+      }
+    }
     const what = `MIME part <${part.node.contentId}>`;
     const bytes = await this.nextDecoded(
       part.decoding,
