@@ -4,9 +4,10 @@
 // Every parser gets the same bytes from the same source, an async generator of 64 KiB chunks:
 // for MB/s, views of 64 distinct preallocated buffers (so the clock measures parsing, not the
 // allocator); for RSS, a fresh copy per chunk (as a socket or file stream gives), so a parser
-// that keeps chunks shows it. busboy reads only multipart/form-data, so the parts carry Content-Disposition
-// headers (which an MTOM reader ignores) and busboy is told the body is form-data.
-// Each run is a process of its own (best of 2 per source), RSS sampled every 16 MiB, minus an idle process's RSS.
+// that keeps chunks shows it. busboy reads only multipart/form-data, so the parts carry
+// Content-Disposition headers (which an MTOM reader ignores) and busboy is told the body is
+// form-data. Each run is a process of its own (best of 2 per source), RSS sampled every 16 MiB,
+// minus an idle process's RSS.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
