@@ -357,6 +357,8 @@ export class ReaderCore {
   static async create(options: ReaderCoreOptions): Promise<ReaderCore> {
     const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
     const windowSize = options.windowSize;
+    const reused = idleReaders.get(`${simd}:${windowSize}`)?.pop();
+    if (reused) return reused;
     const outputSize = outputCapacity(windowSize);
     const pages = Math.ceil((STATIC_RESERVE + windowSize + outputSize + STAGING_SIZE + 192) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -373,6 +375,18 @@ export class ReaderCore {
       throw new RangeError('mtom-stream core could not lay out its memory');
     }
     return new ReaderCore(exports, memory.buffer, windowSize);
+  }
+
+  /**
+   * Hands the instance back for reuse (instantiating costs far more than reading a small
+   * message). Only for a reader that ended cleanly: no call of it is pending, and it lends no
+   * view of this memory to anyone.
+   */
+  recycle(): void {
+    const key = `${this.simd}:${this.window.length}`;
+    const list = idleReaders.get(key) ?? [];
+    if (list.length < IDLE_LIMIT) list.push(this);
+    idleReaders.set(key, list);
   }
 
   /** Sets the delimiter searched for: CRLF "--" boundary (RFC 2046 §5.1.1). */
@@ -432,3 +446,6 @@ export class ReaderCore {
 
 // Base64 is ASCII, which UTF-8 decoding reads fastest.
 const asciiDecoder = new TextDecoder('utf-8');
+
+/** Idle reader instances by build and window size, as for writers. */
+const idleReaders = new Map<string, ReaderCore[]>();

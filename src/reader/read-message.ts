@@ -41,7 +41,7 @@ export interface ReadMessageResult {
 }
 
 const DEFAULT_MAX_SIZE = 64 * 1024 * 1024;
-const FIRST_BLOCK = 64 * 1024;
+const FIRST_BLOCK = 4096;
 const LARGEST_BLOCK = 16 * 1024 * 1024;
 
 /** Encodes parts as base64 text; one small core instance per process, used synchronously. */

@@ -567,6 +567,8 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
     this.finished = true;
     this.stop();
+    // Ended cleanly: no call is pending and no view of the core's memory is held elsewhere.
+    this.core.recycle();
   }
 }
 
