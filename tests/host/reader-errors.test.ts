@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createXmlReader, readMessage, XmlReaderError, type XmlReaderErrorCode } from '../../src/reader/index.js';
 import { ErrorCodes } from '../../src/errors.js';
-import { chunked } from './reader-helpers.js';
+import { chunked } from './reader-infoset.js';
 
 const B = 'uuid:7a1c';
 const XOP = 'http://www.w3.org/2004/08/xop/include';

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { createXmlReader, readMessage } from '../../src/reader/index.js';
-import { chunked, infoset, readerInfoset } from './reader-helpers.js';
+import { chunked, infoset, readerInfoset } from './reader-infoset.js';
 
 const DIR = new URL('../fixtures/peer-messages/', import.meta.url);
 const NAMES = readdirSync(DIR)

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { createXmlWriter, createXmlWriterStream, type XmlWriter, type XmlWriterOptions } from '../../src/index.js';
 import { createXmlReader, readMessage } from '../../src/reader/index.js';
-import { chunked, infoset, readerInfoset } from './reader-helpers.js';
+import { chunked, infoset, readerInfoset } from './reader-infoset.js';
 import { randomBytes } from './mtom-reader.js';
 
 type Binary = { call: 'writeBytes' | 'push' | 'reserve' | 'pull'; bytes: Uint8Array; split: number };

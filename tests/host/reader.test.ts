@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { createXmlReader, readMessage, type XmlNode, type XmlReader } from '../../src/reader/index.js';
-import { chunked } from './reader-helpers.js';
+import { chunked } from './reader-infoset.js';
 import { randomBytes } from './mtom-reader.js';
 
 const B = 'uuid:7a1c';

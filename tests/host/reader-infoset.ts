@@ -1,5 +1,5 @@
 /**
- * Test helpers for the reader: the infoset of a document as a list of events (for comparing
+ * Shared by the reader tests: the infoset of a document as a list of events (for comparing
  * documents that differ only in prefixes, declarations and indentation), the same list built
  * from reader nodes, and inputs split into chunks.
  */
