@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BytesSink, PushBytesCallback } from '../index.js';
 import { decodeSpooled, type Spool, type SpoolRegion } from './base64-text.js';
-import { readFileInto } from '../node.js';
+import { readFileInto } from '../node-sources.js';
 import { mediaTypeFor } from './media-types.js';
 
 /** A file to attach, checked when its placeholder is read. */
