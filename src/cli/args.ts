@@ -1,20 +1,18 @@
 /**
- * Command-line arguments of `mtom-stream pack`, and the help texts. Parsed with node:util
+ * Command-line arguments of `mtom-stream pack`, and its help text. Parsed with node:util
  * parseArgs (no dependency); every value is checked here so that a bad argument fails before
  * any input is read or any output is created.
  */
 import { parseArgs } from 'node:util';
-
-/** A usage error: the process exits with status 2 and a hint to `--help`. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './errors.js';
 
 export interface PackOptions {
   /** Input XML path, or '-' for stdin. */
   input: string;
   /** Output path, or undefined for stdout. */
   output: string | undefined;
+  /** The directory file: hrefs resolve against and must stay inside; undefined: the input's. */
+  baseDir: string | undefined;
   /** cid name → file path, from `--attach NAME=FILE`. */
   attach: Map<string, string>;
   /** Media type for file attachments by reference (cid name or file: path), from `--type REF=TYPE`. */
@@ -39,22 +37,6 @@ export interface PackOptions {
   /** Force the scalar core (diagnostics). */
   simd: boolean | undefined;
 }
-
-export const MAIN_HELP = `\
-Usage: mtom-stream <command> [options]
-
-Streams MTOM/XOP messages (multipart/related; type="application/xop+xml").
-
-Commands:
-  pack     turn an XML document plus files into an MTOM message
-  help     show this help, or the help of a command: mtom-stream help pack
-
-Options:
-  -h, --help       show help
-  -V, --version    show the version
-
-Run "mtom-stream pack --help" for the options of pack.
-`;
 
 export const PACK_HELP = `\
 Usage: mtom-stream pack [options] [INPUT.xml]
@@ -154,6 +136,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
       options: {
         output: { type: 'string', short: 'o' },
         attach: { type: 'string', short: 'a', multiple: true },
+        'base-dir': { type: 'string' },
         type: { type: 'string', short: 't', multiple: true },
         'min-size': { type: 'string' },
         only: { type: 'string', multiple: true },
@@ -186,6 +169,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
   if (values.progress && values['no-progress']) throw new UsageError('--progress and --no-progress exclude each other');
   if (values['no-base64'] && values['min-size'] !== undefined) throw new UsageError('--no-base64 and --min-size exclude each other');
   if (values.output === '') throw new UsageError('--output needs a file name');
+  if (values['base-dir'] === '') throw new UsageError('--base-dir needs a directory');
 
   const attach = new Map<string, string>();
   for (const value of values.attach ?? []) {
@@ -208,6 +192,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
   return {
     input: positionals[0] ?? '-',
     output: values.output,
+    baseDir: values['base-dir'],
     attach,
     types,
     defaultType,

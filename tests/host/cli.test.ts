@@ -1,4 +1,4 @@
-// The mtom-stream command, run as a child process (dist/cli.js, built by `npm run build`) on the
+// The mtom-stream command, run as a child process (dist/cli/main.js, built by `npm run build`) on the
 // fixtures in tests/fixtures/cli/. Its output is read back with an independent multipart parser
 // (@mjackson/multipart-parser) and checked part by part against the files.
 import { parseMultipart } from '@mjackson/multipart-parser';
@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'cli');
 const ENVELOPE = join(FIXTURES, 'envelope.xml');
 const PHOTO = readFileSync(join(FIXTURES, 'photo.png'));
@@ -411,9 +411,9 @@ describe('mtom-stream pack failures', () => {
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /mtom-stream --help/);
     }
-    const unknown = await run(['unpack']);
+    const unknown = await run(['bogus-command']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "unpack"/);
+    assert.match(unknown.stderr, /unknown command "bogus-command"/);
   });
 });
 
