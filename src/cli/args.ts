@@ -50,7 +50,8 @@ What becomes an attachment:
   <xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="file:photo.png"/>
       A placeholder, as the only child of an element: that element's content becomes the
       bytes of the file. A relative path is resolved against the directory of INPUT.xml
-      (the current directory for stdin); "file:" is a URL, so %20 stands for a space.
+      (the current directory for stdin), and the file must be inside that directory
+      (--base-dir widens it); "file:" is a URL, so %20 stands for a space.
   <xop:Include ... href="cid:NAME"/>
       The same, with the file given on the command line: --attach NAME=FILE.
   base64 text
@@ -67,9 +68,15 @@ A DOCTYPE is refused (SOAP forbids it). Input must be UTF-8.
 
 Options:
   -o, --output FILE        write the message to FILE instead of stdout. The message is
-                           written to FILE.partial and renamed to FILE when it is complete;
-                           on failure FILE.partial is removed and an existing FILE is kept.
+                           written to a new temporary file beside FILE (.FILE.XXXX.partial)
+                           and renamed to FILE when it is complete; on failure the temporary
+                           file is removed and an existing FILE is kept. FILE may not be the
+                           input document or an --attach file.
   -a, --attach NAME=FILE   the file for <xop:Include href="cid:NAME"/> (repeatable)
+      --base-dir DIR       resolve file: hrefs against DIR and allow any file inside DIR
+                           (default: the directory of INPUT.xml, or the current directory
+                           for stdin); files outside it, through .., an absolute path or a
+                           symbolic link, are refused
   -t, --type [REF=]TYPE    Content-Type of a file part; REF is a cid NAME or the href's
                            file: path. Without REF: for every file part (repeatable)
       --min-size N         base64 content decoding to more than N bytes becomes a part
