@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { environment, fmt, RESULTS, table } from './lib/report.mjs';
 
-const BENCHES = ['base64', 'ring-copy', 'attachment', 'messages', 'file-attachment', 'browser'];
+const BENCHES = ['base64', 'ring-copy', 'attachment', 'messages', 'file-attachment', 'upload-rss', 'browser'];
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));
@@ -69,6 +69,12 @@ if (ranNames.has('file-attachment')) {
   add('file-attachment', 'writer readSync vs createReadStream', fmt.x(f.target.sync), '≥ 0.8×', f.target.sync >= 0.8);
   add('file-attachment', 'writer fh.read vs createReadStream', fmt.x(f.target.async), '≥ 0.8×', f.target.async >= 0.8);
   for (const c of f.rss.cases.filter((c) => c.pass !== undefined)) add('file-attachment', `peak RSS − idle, ${c.case}`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+}
+if (ranNames.has('upload-rss')) {
+  const u = load('upload-rss');
+  for (const c of u.rss.cases.filter((c) => c.pass !== undefined)) {
+    add('upload-rss', `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+  }
 }
 if (ranNames.has('browser')) {
   const b = load('browser');
