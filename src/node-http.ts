@@ -50,7 +50,7 @@ export async function requestMessage(
   const send = url.protocol === 'https:' ? https.request : http.request;
   let request: http.ClientRequest;
   try {
-    request = send(url, { method: 'POST', ...requestOptions, headers, signal: options.signal });
+    request = send(url, { method: 'POST', ...requestOptions, headers, signal: options.signal ?? requestOptions?.signal });
   } catch (error) {
     outcome.transportFailed(error);
     throw outcome.failure(error);
@@ -66,7 +66,7 @@ export async function requestMessage(
   });
   const readable = queueToNodeReadable(message.queue);
   // A writer failure destroys the request, so the server sees a truncated body.
-  readable.once('error', (error) => {
+  readable.on('error', (error) => {
     if (!answered) request.destroy(error);
   });
   readable.pipe(request);
