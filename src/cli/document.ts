@@ -157,7 +157,13 @@ export class DocumentCopier {
       await this.endRun(frame, false);
       frame.written = true;
     }
-    this.writer.writeComment(text);
+    // A comment is one call too: a large one is written as a large start tag is (see open()).
+    if (text.length * 3 > FLUSH_AT) {
+      await this.writer.flush();
+      this.synchronously(() => this.writer.writeComment(text));
+    } else {
+      this.writer.writeComment(text);
+    }
     await this.maybeFlush();
   }
 

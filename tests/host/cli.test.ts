@@ -495,11 +495,12 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     assert.match(fromStdin.stderr, /names a file outside/);
   });
 
-  test('a well-formed 5 MB attribute is copied whole, to a file and to stdout', async () => {
+  test('a well-formed 5 MB attribute and a 3 MB comment are copied whole, to a file and to stdout', async () => {
     const value = `${'a'.repeat(2_500_000)}"&<${'b'.repeat(2_500_000)}`;
     const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+    const comment = ' note '.repeat(500_000);
     const input = join(work, 'big-attribute.xml');
-    writeFileSync(input, `<r xmlns="urn:x" big="${escaped}"><c>text</c></r>`);
+    writeFileSync(input, `<r xmlns="urn:x" big="${escaped}"><!--${comment}--><c>text</c></r>`);
     const out = join(work, 'big-attribute.mtom');
     const toFile = await run(['pack', input, '-o', out]);
     assert.equal(toFile.code, 0, toFile.stderr);
@@ -511,13 +512,17 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     ] as const) {
       const xml = parse(message, contentType)[0].bytes.toString('utf8');
       const copied: string[] = [];
+      const comments: string[] = [];
       const parser = new SaxesParser({ xmlns: true });
       parser.on('opentag', (tag) => {
         if (tag.local === 'r') copied.push(tag.attributes.big.value);
       });
+      parser.on('comment', (text) => comments.push(text));
       parser.write(xml).close();
       assert.equal(copied.length, 1);
       assert.ok(copied[0] === value, 'the attribute value arrives intact');
+      assert.equal(comments.length, 1);
+      assert.ok(comments[0] === comment, 'the comment arrives intact');
     }
   });
 });
