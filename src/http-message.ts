@@ -40,7 +40,10 @@ export function invalidHeader(cause: unknown): XmlWriterError {
  * request starts at once, chunked, while build goes on. Check the caller's request headers
  * before: a request that cannot be sent should fail before build claims any source.
  */
-export async function prepareMessage(build: BuildMessage, options: XmlWriterStreamOptions = {}): Promise<PreparedMessage> {
+export async function prepareMessage(
+  build: BuildMessage,
+  options: XmlWriterStreamOptions = {},
+): Promise<PreparedMessage> {
   if (options.encoding?.type === 'mtom' && options.encoding.writeMimeHeader) {
     // SOAP MTOM §4.3 (HTTP): the multipart/related header is the HTTP Content-Type, never part of the body.
     throw invalidArg('writeMimeHeader must stay off when the message is sent over HTTP');
@@ -121,7 +124,9 @@ export class RequestOutcome {
   async answered(status: number, beforeAbort?: () => void): Promise<{ failure: unknown } | undefined> {
     const { message } = this;
     // The last bytes taken settle the writer's end() in microtasks; give them one turn.
-    if (!this.sent) await Promise.race([message.done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 0))]);
+    if (!this.sent) {
+      await Promise.race([message.done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 0))]);
+    }
     if (this.sent) return undefined;
     if (message.writer.signal.aborted) return { failure: this.failure(undefined) };
     beforeAbort?.();
@@ -137,7 +142,8 @@ export class RequestOutcome {
     if (error instanceof TypeError && cause?.message === 'unexpected redirect') {
       return new XmlWriterError(
         'WS_E_INVALID_OPERATION',
-        'the server answered with a redirect; a streamed upload is not replayed to another URL: send it to the final URL',
+        'the server answered with a redirect; a streamed upload is not replayed to another URL: ' +
+          'send it to the final URL',
         { cause: error },
       );
     }

@@ -5,7 +5,13 @@
  * Two steps: prepare (src/http-message.ts: check the headers, write the document, work out the
  * request headers), then the transport (here: fetch; src/node-http.ts: node:http).
  */
-import { invalidHeader, prepareMessage, RequestOutcome, type BuildMessage, type PreparedMessage } from './http-message.js';
+import {
+  invalidHeader,
+  prepareMessage,
+  RequestOutcome,
+  type BuildMessage,
+  type PreparedMessage,
+} from './http-message.js';
 import { queueToReadableStream, type XmlWriterStreamOptions } from './streams.js';
 
 export type { BuildMessage } from './http-message.js';
@@ -39,8 +45,13 @@ export interface PostMessageOptions extends XmlWriterStreamOptions {
  * build's error, the writer's (the request body then errors, so the server never sees a close
  * delimiter), or the transport's (the writer is then aborted and its sources released).
  */
-export async function postMessage(url: string | URL, build: BuildMessage, options: PostMessageOptions = {}): Promise<Response> {
-  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, bufferBody, ...writerOptions } = options;
+export async function postMessage(
+  url: string | URL,
+  build: BuildMessage,
+  options: PostMessageOptions = {},
+): Promise<Response> {
+  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, bufferBody, ...writerOptions } =
+    options;
   let headers: Headers;
   try {
     headers = new Headers(extra);

@@ -50,7 +50,8 @@ export async function requestMessage(
   const send = url.protocol === 'https:' ? https.request : http.request;
   let request: http.ClientRequest;
   try {
-    request = send(url, { method: 'POST', ...requestOptions, headers, signal: options.signal ?? requestOptions?.signal });
+    const signal = options.signal ?? requestOptions?.signal;
+    request = send(url, { method: 'POST', ...requestOptions, headers, signal });
   } catch (error) {
     outcome.transportFailed(error);
     throw outcome.failure(error);

@@ -38,8 +38,14 @@ export function writeAttachment(
   options: AttachmentOptions = {},
 ): void | Promise<void> {
   if (source instanceof Readable) return writeProducer(writer, nodeReadableProducer(source), options);
-  if (isFileHandle(source)) return fileProducer(() => Promise.resolve(source), false, () => source.stat()).then((p) => writeProducer(writer, p, options));
-  if (isPathSource(source)) return fileProducer(() => open(source.path, 'r'), true, () => stat(source.path)).then((p) => writeProducer(writer, p, options));
+  if (isFileHandle(source)) {
+    const producer = fileProducer(() => Promise.resolve(source), false, () => source.stat());
+    return producer.then((p) => writeProducer(writer, p, options));
+  }
+  if (isPathSource(source)) {
+    const producer = fileProducer(() => open(source.path, 'r'), true, () => stat(source.path));
+    return producer.then((p) => writeProducer(writer, p, options));
+  }
   return writeProducer(writer, toProducer(source), options);
 }
 

@@ -16,7 +16,10 @@ export interface XmlWriterReadable {
  * A Readable over the queue: `_read` takes the next lent span as a copy (the consumer may keep
  * it), and the writer waits until it has been read. Destroying the Readable aborts the writer.
  */
-export function queueToNodeReadable(queue: OutputQueue, options: Pick<ReadableOptions, 'highWaterMark'> = {}): Readable {
+export function queueToNodeReadable(
+  queue: OutputQueue,
+  options: Pick<ReadableOptions, 'highWaterMark'> = {},
+): Readable {
   const serve = () => {
     if (queue.state === 'failed') readable.destroy(errorOf(queue.failure));
     else if (queue.state === 'ended' && !queue.hasBytes) readable.push(null);

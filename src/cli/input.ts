@@ -37,7 +37,11 @@ export async function openInput(path: string, stdin: NodeJS.ReadableStream & { i
       chunks = handle.createReadStream({ highWaterMark: READ_CHUNK })[Symbol.asyncIterator]();
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
+      const why =
+        code === 'ENOENT' ? 'no such file'
+        : code === 'EISDIR' ? 'is a directory'
+        : code === 'EACCES' ? 'permission denied'
+        : String(error);
       throw new InputError(`cannot read ${path}: ${why}`);
     }
   }

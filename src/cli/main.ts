@@ -15,6 +15,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   pack: packCommand,
 };
 
+function commandNamed(name: string | undefined): Command | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 function mainHelp(): string {
   const width = Math.max(4, ...Object.keys(COMMANDS).map((name) => name.length));
   const list = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
@@ -37,8 +41,8 @@ Run "${NAME} COMMAND --help" for the options of a command.
 
 function version(): string {
   try {
-    const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return json.version ?? 'unknown';
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
   } catch {
     return 'unknown';
   }
@@ -73,23 +77,26 @@ async function main(argv: string[], io: CliIo): Promise<ExitStatus> {
         io.stdout.write(mainHelp());
         return ExitStatus.ok;
       case 'help':
-        io.stdout.write(rest[0] !== undefined && Object.hasOwn(COMMANDS, rest[0]) ? COMMANDS[rest[0]].help : mainHelp());
+        io.stdout.write(commandNamed(rest[0])?.help ?? mainHelp());
         return ExitStatus.ok;
       case '-V':
       case '--version':
         io.stdout.write(`${version()}\n`);
         return ExitStatus.ok;
     }
-    if (!Object.hasOwn(COMMANDS, name)) throw new UsageError(`unknown command "${name}"`);
-    await runCommand(COMMANDS[name], rest, io);
+    const command = commandNamed(name);
+    if (!command) throw new UsageError(`unknown command "${name}"`);
+    await runCommand(command, rest, io);
     return ExitStatus.ok;
   } catch (error) {
     const status = exitStatusOf(error);
-    if (status === ExitStatus.usage) io.stderr.write(`${NAME}: ${describeError(error)}\nRun "${NAME} --help" for usage.\n`);
-    else if (status === ExitStatus.interrupted) io.stderr.write(`${NAME}: ${describeError(error)}; the message is incomplete\n`);
-    else io.stderr.write(`${NAME}: error: ${describeError(error)}\n`);
+    const message = describeError(error);
+    if (status === ExitStatus.usage) io.stderr.write(`${NAME}: ${message}\nRun "${NAME} --help" for usage.\n`);
+    else if (status === ExitStatus.interrupted) io.stderr.write(`${NAME}: ${message}; the message is incomplete\n`);
+    else io.stderr.write(`${NAME}: error: ${message}\n`);
     return status;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+const io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+process.exitCode = await main(process.argv.slice(2), io);

@@ -70,7 +70,8 @@ export function stdoutDestination(stdout: NodeJS.WritableStream & { fd?: number 
   const viaStream = streamOutput(stdout);
   let synchronous = false;
   return {
-    output: (buffers) => (synchronous && stdout.fd !== undefined ? writeAllSync(stdout.fd, buffers) : viaStream(buffers)),
+    output: (buffers) =>
+      synchronous && stdout.fd !== undefined ? writeAllSync(stdout.fd, buffers) : viaStream(buffers),
     name: 'stdout',
     synchronously(write) {
       synchronous = true;

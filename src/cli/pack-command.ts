@@ -5,7 +5,13 @@ import { pack, type PackResult } from './pack.js';
 
 const NAME = 'mtom-stream';
 
-function report(result: PackResult, printContentType: boolean, quiet: boolean, soap11Action: string | undefined, io: CliIo): void {
+function report(
+  result: PackResult,
+  printContentType: boolean,
+  quiet: boolean,
+  soap11Action: string | undefined,
+  io: CliIo,
+): void {
   if (printContentType) {
     (result.destination === 'stdout' ? io.stderr : io.stdout).write(`${result.contentType}\n`);
     return;
@@ -16,7 +22,8 @@ function report(result: PackResult, printContentType: boolean, quiet: boolean, s
   const attachments = `${result.parts} attachment${result.parts === 1 ? '' : 's'}`;
   lines.push(`${NAME}: wrote ${result.bytes} bytes (root part and ${attachments}) to ${result.destination}`);
   if (result.comments + result.instructions > 0) {
-    lines.push(`${NAME}: note: ${result.comments} comment(s) and ${result.instructions} processing instruction(s) were not copied`);
+    const left = `${result.comments} comment(s) and ${result.instructions} processing instruction(s)`;
+    lines.push(`${NAME}: note: ${left} were not copied`);
   }
   for (const name of result.unusedAttachments) {
     lines.push(`${NAME}: warning: --attach ${name}=… was not referenced by any <xop:Include href="cid:${name}"/>`);

@@ -42,13 +42,17 @@ function checkPaths(options: PackOptions, io: PackIo): string {
       throw new UsageError(`-o ${options.output} names the input document; write the message to another file`);
     }
     for (const [name, file] of options.attach) {
-      if (sameFile(options.output, file)) throw new UsageError(`-o ${options.output} names the file of --attach ${name}`);
+      if (sameFile(options.output, file)) {
+        throw new UsageError(`-o ${options.output} names the file of --attach ${name}`);
+      }
     }
   }
   for (const [name, file] of options.attach) fileSize(file, `--attach ${name}=${file}`);
   if (options.baseDir === undefined) return baseDirFor(options.input);
   const baseDir = resolve(options.baseDir);
-  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) throw new InputError(`--base-dir ${options.baseDir}: no such directory`);
+  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+    throw new InputError(`--base-dir ${options.baseDir}: no such directory`);
+  }
   return baseDir;
 }
 
@@ -75,7 +79,14 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
 
     const copier = new DocumentCopier(
       writer,
-      { baseDir, attach: options.attach, types: options.types, defaultType: options.defaultType, minSize: options.minSize, only: options.only },
+      {
+        baseDir,
+        attach: options.attach,
+        types: options.types,
+        defaultType: options.defaultType,
+        minSize: options.minSize,
+        only: options.only,
+      },
       spool,
       signal,
       (write) => (destination as Destination).synchronously(write),
@@ -87,7 +98,11 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
       bar = new ProgressBar(io.stderr, () =>
         partIndex < 0
           ? { done: reader.offset, total: input.size, label: `reading ${input.name}` }
-          : { done: w.bytesWritten, total, label: `${copier.parts[partIndex]?.label ?? ''} (${partIndex + 1}/${copier.parts.length})` },
+          : {
+              done: w.bytesWritten,
+              total,
+              label: `${copier.parts[partIndex]?.label ?? ''} (${partIndex + 1}/${copier.parts.length})`,
+            },
       );
       bar.start();
     }
@@ -119,7 +134,12 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
 }
 
 /** The copy loop: parse a chunk, apply its events (which may wait for the output), read the next. */
-async function copyDocument(input: Input, reader: XmlEventReader, copier: DocumentCopier, signal: AbortSignal): Promise<void> {
+async function copyDocument(
+  input: Input,
+  reader: XmlEventReader,
+  copier: DocumentCopier,
+  signal: AbortSignal,
+): Promise<void> {
   for (let chunk: Uint8Array | undefined = input.first; ; ) {
     signal.throwIfAborted();
     for (const event of reader.read(chunk)) await copier.apply(event);

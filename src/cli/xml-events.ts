@@ -61,7 +61,8 @@ export class XmlEventReader {
     try {
       text = bytes ? this.decoder.decode(bytes, { stream: true }) : this.decoder.decode();
     } catch {
-      throw new InputError(`the input is not valid UTF-8 (in bytes ${this.offset} to ${this.offset + (bytes?.length ?? 0)})`);
+      const end = this.offset + (bytes?.length ?? 0);
+      throw new InputError(`the input is not valid UTF-8 (in bytes ${this.offset} to ${end})`);
     }
     try {
       if (bytes) this.parser.write(text);
