@@ -46,7 +46,9 @@ export async function openInput(path: string, stdin: NodeJS.ReadableStream & { i
     }
   }
   const close = async () => {
-    await chunks.return?.();
+    // Stdin may be a pipe that never ends (an interrupted run): let it go without waiting for it.
+    if (path === '-') (stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    else await chunks.return?.();
   };
   const name = path === '-' ? 'stdin' : path;
   const first = await chunks.next();

@@ -144,7 +144,16 @@ async function copyDocument(
     signal.throwIfAborted();
     for (const event of reader.read(chunk)) await copier.apply(event);
     if (chunk === undefined) return;
-    const next = await input.rest.next();
+    const next = await untilAborted(input.rest.next(), signal);
     chunk = next.done ? undefined : next.value;
   }
+}
+
+/** Settles as `pending` does, or rejects with the signal's reason once it aborts (stdin may never end). */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

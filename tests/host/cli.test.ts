@@ -570,3 +570,22 @@ describe('the CLI\'s parts', () => {
     }
   });
 });
+
+describe('mtom-stream pack interrupted', () => {
+  test('Ctrl-C while stdin is still open exits 130, says the message is incomplete, leaves no file', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(work, 'interrupted-'));
+    const out = join(dir, 'message.mtom');
+    const child = spawn(process.execPath, [CLI, 'pack', '-', '--progress', '-o', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    // The progress bar appears once the run is under way (after half a second): then interrupt it.
+    const running = new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.write(`<r xmlns="urn:x"><a>${'text '.repeat(1000)}`);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await running;
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(stderr, /mtom-stream: interrupted by SIGINT; the message is incomplete/);
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
