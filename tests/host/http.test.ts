@@ -548,6 +548,18 @@ describe('transport failures abort the writer and release its sources', () => {
     });
   }
 
+  it('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
+    for (const headers of [{ Expect: '100-continue' }, { Upgrade: 'websocket' }]) {
+      const { seen, build } = trackedUpload(smallFile);
+      await assert.rejects(postMessage(server.url, build, { encoding: MTOM, headers }), (error: Error) => {
+        assert.match(String((error.cause as Error | undefined)?.message), /header/);
+        return true;
+      });
+      assert.ok(seen.writer!.isFaulted, Object.keys(headers)[0]);
+      assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+    }
+  });
+
   it('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
     const failure = new TypeError('no network here');
     const { seen, build } = trackedUpload(smallFile);
