@@ -123,12 +123,13 @@ export class RequestOutcome {
    */
   async answered(status: number, beforeAbort?: () => void): Promise<{ failure: unknown } | undefined> {
     const { message } = this;
+    if (!this.sent && message.writer.signal.aborted) return { failure: this.failure(undefined) };
     // The last bytes taken settle the writer's end() in microtasks; give them one turn.
     if (!this.sent) {
       await Promise.race([message.done.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 0))]);
     }
-    if (this.sent) return undefined;
-    if (message.writer.signal.aborted) return { failure: this.failure(undefined) };
+    // Sent, or the writer stopped meanwhile (the transport let go of the body): the answer stands.
+    if (this.sent || message.writer.signal.aborted) return undefined;
     beforeAbort?.();
     message.writer.abort(operationAborted(`the server answered (HTTP ${status}) before the whole message was sent`));
     return undefined;

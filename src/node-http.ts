@@ -80,12 +80,13 @@ export async function requestMessage(
     response.catch(() => {});
   }
   answered = true;
-  const failed = await outcome.answered(incoming.statusCode ?? 0, () => {
-    // The server stopped reading: stop writing, and close the connection once the answer has
-    // been read (a request cut short cannot be followed by another on the same connection).
-    readable.unpipe(request);
-    incoming.once('close', () => request.destroy());
+  // A request whose body was cut short cannot be followed by another on its connection: close it
+  // once the answer has been read.
+  incoming.once('close', () => {
+    if (!request.writableFinished) request.destroy();
   });
+  // The server stopped reading: stop writing.
+  const failed = await outcome.answered(incoming.statusCode ?? 0, () => readable.unpipe(request));
   if (failed) {
     incoming.destroy();
     throw failed.failure;

@@ -473,7 +473,8 @@ describe('an answer before the body is read (401, 413)', () => {
     await writeFile(bigFile, pattern(24 << 20, 21));
   });
 
-  for (const status of [401, 413]) {
+  // [status, whether the server closes the connection after its answer, as a proxy refusing does]
+  for (const [status, hangUp] of [[401, false], [413, false], [413, true]] as const) {
     // The answer is large enough to arrive in many reads: it must come back whole.
     const answer = `refused with ${status}\n`.repeat(40_000);
     /** Answers as soon as the request head has arrived, then reads nothing more (as a proxy refusing does). */
@@ -486,12 +487,16 @@ describe('an answer before the body is read (401, 413)', () => {
           socket.off('data', onData);
           socket.pause();
           const reason = status === 401 ? 'Unauthorized' : 'Payload Too Large';
-          socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${answer.length}\r\nConnection: close\r\n\r\n${answer}`);
+          const fields = `Content-Type: text/plain\r\nContent-Length: ${answer.length}\r\nConnection: close\r\n`;
+          const response = `HTTP/1.1 ${status} ${reason}\r\n${fields}\r\n${answer}`;
+          if (hangUp) socket.end(response);
+          else socket.write(response);
         };
         socket.on('data', onData);
       });
 
-    it(`postMessage resolves with the ${status}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    const how = hangUp ? ', then hangs up' : '';
+    it(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -507,7 +512,7 @@ describe('an answer before the body is read (401, 413)', () => {
       }
     });
 
-    it(`requestMessage resolves with the ${status}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    it(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -549,7 +554,8 @@ describe('transport failures abort the writer and release its sources', () => {
   }
 
   it('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
-    for (const headers of [{ Expect: '100-continue' }, { Upgrade: 'websocket' }]) {
+    const refused: Record<string, string>[] = [{ Expect: '100-continue' }, { Upgrade: 'websocket' }];
+    for (const headers of refused) {
       const { seen, build } = trackedUpload(smallFile);
       await assert.rejects(postMessage(server.url, build, { encoding: MTOM, headers }), (error: Error) => {
         assert.match(String((error.cause as Error | undefined)?.message), /header/);
