@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { basename, delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The newest release of each LTS line besides Node 20 (on which `npm test` itself runs), pinned exactly. */
@@ -86,7 +86,7 @@ let registryUnreachable;
 /** `npm` itself: the one running this script when there is one, else the one on the PATH. */
 function npm(args) {
   const npmCli = process.env.npm_execpath;
-  return npmCli?.endsWith('.js')
+  return npmCli && basename(npmCli) === 'npm-cli.js'
     ? run(process.execPath, [npmCli, ...args], { timeout: INSTALL_TIMEOUT_MS })
     : run('npm', args, { timeout: INSTALL_TIMEOUT_MS });
 }
