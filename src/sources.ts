@@ -1,7 +1,7 @@
 /**
  * Attachment sources: one call writes the current element's binary content (WsPushBytes) from a
  * buffer, a Blob or File, a WHATWG ReadableStream or an async iterable. The size is declared when
- * it is known, so `writer.expectedLength()` can give a Content-Length (wire-format doc §8).
+ * it is known, so `writer.expectedLength()` can give a Content-Length (docs/wire-format.md §8).
  *
  * With MTOM the source is read only when its part is emitted (after the root part, XOP §3); with
  * the text encoding at once. If the writer fails or is aborted first, or while reading, the source
@@ -10,8 +10,10 @@
 import { blobReference } from './blob-references.js';
 import { invalidArg, sourceFailed } from './errors.js';
 import { isThenable } from './maybe-async.js';
+import type { AttachmentProducer } from './attachment-producer.js';
 import type { PartHeaderOptions } from './part-headers.js';
 import type { BytesSink } from './sink.js';
+export type { AttachmentProducer } from './attachment-producer.js';
 import { claimBinaryContent, type BinaryClaim, type XmlWriter } from './xml-writer.js';
 
 /** What writeAttachment reads: every kind a browser and Node share. */
@@ -26,7 +28,7 @@ export type AttachmentSource =
 export interface AttachmentOptions extends PartHeaderOptions {
   /**
    * Content-Type of the MIME part, unless the element has an xmime:contentType attribute
-   * (wire-format doc §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
+   * (docs/wire-format.md §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
    */
   contentType?: string;
   /**
@@ -37,15 +39,6 @@ export interface AttachmentOptions extends PartHeaderOptions {
   size?: number;
 }
 
-/** A source made ready for pushBytes: its size, how to write it, how to let it go. */
-export interface AttachmentProducer {
-  size: number | undefined;
-  contentType?: string;
-  /** Writes every byte through the sink; throws `signal.reason` once `signal` is aborted. */
-  produce(sink: BytesSink, signal: AbortSignal): void | Promise<void>;
-  /** Releases what the source holds; called at most once, when the writer fails or the producer throws. */
-  release(reason: unknown): void;
-}
 
 /** The byte count of a source known without reading it (buffers, Blobs); undefined for streams. */
 export function sourceSize(source: AttachmentSource): number | undefined {

@@ -6,14 +6,10 @@
 import { relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalidArg } from '../errors.js';
-import {
-  requestMessage as requestBuiltMessage,
-  writeAttachment,
-  type NodeAttachmentSource,
-  type RequestMessageOptions,
-} from '../node.js';
-import { postMessage as postBuiltMessage, type BuildMessage, type PostMessageOptions } from '../http.js';
 import type { IncomingMessage } from 'node:http';
+import { postMessage as postBuiltMessage, type BuildMessage, type PostMessageOptions } from '../http.js';
+import { requestMessage as requestBuiltMessage, type RequestMessageOptions } from '../node-http.js';
+import { writeAttachment, type NodeAttachmentSource } from '../node-sources.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { FileTextStore } from './file-store.js';
 import { pack, type PackedMessage, type PackMessageOptions } from './pack-message.js';
