@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { XmlWriterError, type XmlWriterErrorCode } from '../../src/node.js';
+import { postMessage as postBuilt } from '../../src/http.js';
+import { requestMessage as requestBuilt, XmlWriterError, type XmlWriterErrorCode } from '../../src/node.js';
 import * as universal from '../../src/xml/index.js';
 import { postMessage, requestMessage } from '../../src/xml/node.js';
 import { parseMtom, randomBytes, rebuildXml } from './mtom-reader.js';
@@ -138,5 +139,31 @@ describe('postMessage and requestMessage given XML', () => {
       });
     }
     assert.equal(received.length, before, 'no request reached the server');
+  });
+
+  it('a build that aborts the writer and throws after an await is reported with its own error', async () => {
+    const before = received.length;
+    const own = new Error('the build failed its own way');
+    const build = async (writer: Parameters<Parameters<typeof requestBuilt>[1]>[0]) => {
+      writer.writeStartElement('', 'r', 'urn:r');
+      writer.abort(own);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw own;
+    };
+    await assert.rejects(requestBuilt(url, build, { encoding: { type: 'mtom' } }), (e: unknown) => e === own);
+    await assert.rejects(postBuilt(url, build, { encoding: { type: 'mtom' } }), (e: unknown) => e === own);
+    // The caller's own signal still answers at once, with its abort.
+    const controller = new AbortController();
+    const hanging = requestBuilt(
+      url,
+      async (writer) => {
+        writer.writeStartElement('', 'r', 'urn:r');
+        controller.abort(new Error('stop'));
+        await new Promise(() => {});
+      },
+      { signal: controller.signal },
+    );
+    await assert.rejects(hanging, (e: unknown) => isCode('WS_E_OPERATION_ABORTED')(e));
+    assert.equal(received.length, before, 'nothing was sent');
   });
 });
