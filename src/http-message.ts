@@ -44,6 +44,11 @@ export async function prepareMessage(
   build: BuildMessage,
   options: XmlWriterStreamOptions = {},
 ): Promise<PreparedMessage> {
+  if (typeof build !== 'function') {
+    throw invalidArg(
+      'the message is a build callback here; to send XML text, import postMessage or requestMessage from mtom-stream/xml',
+    );
+  }
   if (options.encoding?.type === 'mtom' && options.encoding.writeMimeHeader) {
     // SOAP MTOM §4.3 (HTTP): the multipart/related header is the HTTP Content-Type, never part of the body.
     throw invalidArg('writeMimeHeader must stay off when the message is sent over HTTP');

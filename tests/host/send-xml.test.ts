@@ -131,6 +131,15 @@ describe('postMessage and requestMessage given XML', () => {
         /build callback/,
       ],
     ];
+    cases.push(
+      [
+        'XML given to the plain requestMessage',
+        () => requestBuilt(url, '<r/>' as never),
+        'E_INVALIDARG',
+        /mtom-stream\/xml/,
+      ],
+      ['XML given to the plain postMessage', () => postBuilt(url, '<r/>' as never), 'E_INVALIDARG', /mtom-stream\/xml/],
+    );
     for (const [what, send, code, message] of cases) {
       await assert.rejects(send(), (error: unknown) => {
         assert.ok(isCode(code)(error), `${what}: ${String(error)}`);
