@@ -161,7 +161,9 @@ export class MtomHttpClient implements IHttpClient {
     const response = await fetch(rurl, { headers: toFetchHeaders(headers) });
     const data = await response.text();
     const responseHeaders: IncomingHttpHeaders = {};
-    response.headers.forEach((value, name) => (responseHeaders[name] = value));
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
     return {
       data,
       status: response.status,

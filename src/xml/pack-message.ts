@@ -31,27 +31,25 @@ export async function pack<Source>(
   write: (writer: XmlWriter, xml: XmlSource, options: WriteXmlOptions<Source>) => Promise<WriteXmlResult>,
 ): Promise<PackedMessage> {
   const { copy, rest: writerOptions } = splitCopyOptions<PackMessageOptions<Source>, WriteXmlOptions<Source>>(options);
-  let copied: Promise<WriteXmlResult> | undefined;
-  let message;
-  try {
-    message = await prepareMessage((writer) => (copied = write(writer, xml, copy)).then(() => undefined), {
-      ...writerOptions,
-      encoding: writerOptions.encoding ?? { type: 'mtom' },
-    });
-  } catch (error) {
-    // The copy's own error (malformed XML, a missing attachment), not the abort it caused.
-    throw copied
-      ? await copied.then(
-          () => error,
-          (copyError: unknown) => copyError,
-        )
-      : error;
-  }
+  let started: (copy: Promise<WriteXmlResult>) => void = () => {};
+  const copied = new Promise<WriteXmlResult>((resolve) => {
+    started = resolve;
+  });
+  // A failed copy rejects this call with its own error (prepareMessage reports the build's).
+  copied.catch(() => {});
+  const message = await prepareMessage(
+    async (writer) => {
+      const copying = write(writer, xml, copy);
+      started(copying);
+      await copying;
+    },
+    { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
+  );
   return {
     contentType: message.writer.contentType,
     length: message.contentLength,
     headers: message.headers,
     body: queueToReadableStream(message.queue),
-    copied: copied!,
+    copied,
   };
 }

@@ -59,7 +59,7 @@ export interface StoredText {
   length: number;
 }
 
-const enum Char {
+enum Char {
   Tab = 0x09,
   Lf = 0x0a,
   Cr = 0x0d,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
 import { postMessage as postBuilt } from '../../src/http.js';
 import { requestMessage as requestBuilt, XmlWriterError, type XmlWriterErrorCode } from '../../src/node.js';
 import * as universal from '../../src/xml/index.js';
@@ -52,7 +52,7 @@ describe('postMessage and requestMessage given XML', () => {
     };
   };
 
-  it('requestMessage(url, xml, { attachments }): MTOM by default, with the exact Content-Length', async () => {
+  test('requestMessage(url, xml, { attachments }): MTOM by default, with the exact Content-Length', async () => {
     const photo = randomBytes(5000, 1);
     const scan = randomBytes(70_000, 2);
     const response = await requestMessage(url, envelope(['photo', 'scan']), {
@@ -71,7 +71,7 @@ describe('postMessage and requestMessage given XML', () => {
     assert.ok(xml.includes(`<m:photo>${Buffer.from(photo).toString('base64')}</m:photo>`));
   });
 
-  it('requestMessage chunked when a size is unknown, and the text encoding when asked', async () => {
+  test('requestMessage chunked when a size is unknown, and the text encoding when asked', async () => {
     const data = randomBytes(100_000, 3);
     const stream = new Blob([data]).stream();
     (await requestMessage(url, envelope(['data']), { attachments: { data: stream } })).resume();
@@ -96,7 +96,7 @@ describe('postMessage and requestMessage given XML', () => {
     ['universal', (u, xml, options) => universal.postMessage(u, xml, options)],
   ];
   for (const [name, post] of posts) {
-    it(`postMessage(url, xml, { attachments }) from the ${name} entry`, async () => {
+    test(`postMessage(url, xml, { attachments }) from the ${name} entry`, async () => {
       const bytes = randomBytes(3000, 4);
       const response = await post(url, envelope(['a']), { attachments: { a: bytes } });
       assert.equal(response.status, 200);
@@ -104,7 +104,7 @@ describe('postMessage and requestMessage given XML', () => {
     });
   }
 
-  it('with a build callback, both are the plain calls', async () => {
+  test('with a build callback, both are the plain calls', async () => {
     const response = await requestMessage(url, (writer) => {
       writer.writeStartElement('s', 'Envelope', SOAP12);
       writer.writeEndElement();
@@ -113,7 +113,7 @@ describe('postMessage and requestMessage given XML', () => {
     assert.equal(received[received.length - 1].body.toString(), `<s:Envelope xmlns:s="${SOAP12}"/>`);
   });
 
-  it('fails with the copy’s own typed error, before anything is sent', async () => {
+  test('fails with the copy’s own typed error, before anything is sent', async () => {
     const before = received.length;
     const cases: [string, () => Promise<unknown>, XmlWriterErrorCode, RegExp][] = [
       [
@@ -150,7 +150,7 @@ describe('postMessage and requestMessage given XML', () => {
     assert.equal(received.length, before, 'no request reached the server');
   });
 
-  it('a build that aborts the writer and throws after an await is reported with its own error', async () => {
+  test('a build that aborts the writer and throws after an await is reported with its own error', async () => {
     const before = received.length;
     const own = new Error('the build failed its own way');
     const build = async (writer: Parameters<Parameters<typeof requestBuilt>[1]>[0]) => {

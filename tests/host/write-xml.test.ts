@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
 import { createXmlWriter, XmlWriterError, type XmlWriter } from '../../src/node.js';
 import * as universal from '../../src/xml/index.js';
 import { packMessage, writeXml } from '../../src/xml/node.js';
@@ -68,13 +68,13 @@ const EXPECTED =
   '</m:Order></s:Body></s:Envelope>';
 
 describe('writeXml: copying', () => {
-  it('copies a fragment at the current position: comments, CDATA sections and processing instructions kept', async () => {
+  test('copies a fragment at the current position: comments, CDATA sections and processing instructions kept', async () => {
     const { result, message } = await intoBody(FRAGMENT);
     assert.equal(new TextDecoder().decode(message), EXPECTED);
     assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 0, droppedComments: 0 });
   });
 
-  it('keeps a CDATA section larger than the parser hands over at once, as consecutive sections of the same text', async () => {
+  test('keeps a CDATA section larger than the parser hands over at once, as consecutive sections of the same text', async () => {
     const text = `${'<&]]'.repeat(40_000)}end`.replaceAll(']]<', '] ]<');
     const { message } = await intoBody(`<m:big xmlns:m="urn:m"><![CDATA[${text}]]></m:big>`);
     const xml = new TextDecoder().decode(message);
@@ -84,7 +84,7 @@ describe('writeXml: copying', () => {
     assert.ok(!xml.includes('&lt;'), 'never escaped as text');
   });
 
-  it('drops only the declarations the writer has in scope; a prefix bound elsewhere is declared again', async () => {
+  test('drops only the declarations the writer has in scope; a prefix bound elsewhere is declared again', async () => {
     const { message } = await intoBody(
       `<a:x xmlns:a="urn:a" xmlns:s="urn:not-soap" xmlns:t="urn:t"><a:y xmlns:a="urn:a" xmlns:t="urn:t2"/></a:x>`,
     );
@@ -96,7 +96,7 @@ describe('writeXml: copying', () => {
     );
   });
 
-  it('gives the same bytes from every kind of source and any split of the input', async () => {
+  test('gives the same bytes from every kind of source and any split of the input', async () => {
     const bytes = new TextEncoder().encode(FRAGMENT);
     const splits = (step: number) =>
       Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => bytes.slice(i * step, (i + 1) * step));
@@ -108,7 +108,9 @@ describe('writeXml: copying', () => {
         () =>
           new Blob([bytes]).stream().pipeThrough(
             new TransformStream({
-              transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))),
+              transform: (chunk: Uint8Array, c) => {
+                for (const b of chunk) c.enqueue(Uint8Array.of(b));
+              },
             }),
           ),
       ],
@@ -133,7 +135,7 @@ describe('writeXml: copying', () => {
     }
   });
 
-  it('copies a whole document as its root element, at the top of a fresh writer', async () => {
+  test('copies a whole document as its root element, at the top of a fresh writer', async () => {
     const writer = await createXmlWriter();
     await writeXml(
       writer,
@@ -142,7 +144,7 @@ describe('writeXml: copying', () => {
     assert.equal(latin1((await writer.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>`);
   });
 
-  it('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
+  test('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('s', 'Envelope', SOAP12);
     await assert.rejects(
@@ -158,7 +160,7 @@ describe('writeXml: copying', () => {
     );
   });
 
-  it('rebinds a prefix that the writer has bound to another namespace', async () => {
+  test('rebinds a prefix that the writer has bound to another namespace', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('p', 'outer', 'urn:outer');
     await writeXml(writer, '<p:inner xmlns:p="urn:inner"><p:x/></p:inner>');
@@ -177,7 +179,7 @@ describe('writeXml: parts', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('fills cid: placeholders from attachments and file: placeholders under baseDir', async () => {
+  test('fills cid: placeholders from attachments and file: placeholders under baseDir', async () => {
     const photo = randomBytes(5000, 1);
     const report = randomBytes(70_000, 2);
     await writeFile(join(dir, 'report.bin'), report);
@@ -202,7 +204,7 @@ describe('writeXml: parts', () => {
     );
   });
 
-  it('turns base64 text of at least minPartSize decoded bytes into a part, streamed in chunks', async () => {
+  test('turns base64 text of at least minPartSize decoded bytes into a part, streamed in chunks', async () => {
     const big = randomBytes(1536 * 1024 + 1, 3);
     const small = randomBytes(767, 4);
     const b64 = Buffer.from(big).toString('base64').replace(/.{76}/g, '$&\n');
@@ -221,7 +223,7 @@ describe('writeXml: parts', () => {
     assert.ok(rebuildXml(parsed).includes(`<m:big>${Buffer.from(big).toString('base64')}</m:big>`));
   });
 
-  it('base64 in CDATA sections becomes a part where minPartSize applies; elsewhere CDATA stays CDATA', async () => {
+  test('base64 in CDATA sections becomes a part where minPartSize applies; elsewhere CDATA stays CDATA', async () => {
     const data = randomBytes(3000, 5);
     const b64 = Buffer.from(data).toString('base64');
     const xml =
@@ -238,7 +240,7 @@ describe('writeXml: parts', () => {
     assert.ok(latin1(parsed.parts[0].bytes).includes('<m:script><![CDATA[a < b]]></m:script>'));
   });
 
-  it('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
+  test('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
     const data = randomBytes(2000, 6);
     const b64 = Buffer.from(data).toString('base64');
     const xml =
@@ -267,7 +269,7 @@ describe('writeXml: parts', () => {
     for (const part of parsed.parts.slice(1)) assert.deepEqual(part.bytes, data);
   });
 
-  it('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
+  test('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
     const data = randomBytes(100_000, 5);
     const wrapped = Buffer.from(data).toString('base64').replace(/.{76}/g, '$&\r\n');
     const xml = `<m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:a><xop:Include href="cid:a"/></m:a><m:b>${wrapped}</m:b></m:Up>`;
@@ -277,7 +279,7 @@ describe('writeXml: parts', () => {
     assert.ok(latin1(message).includes(`<m:a>${canonical}</m:a><m:b>${canonical}</m:b>`));
   });
 
-  it('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
+  test('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     writer.writeStartElement('', 'root', 'urn:r');
     await universal.writeXml(writer, `<a xmlns:xop="${XOP}"><xop:Include href="cid:x%40y"/></a>`, {
@@ -349,7 +351,7 @@ describe('writeXml: bad input faults the writer', () => {
     ['minPartSize 0', '<a/>', { minPartSize: 0 }, 'E_INVALIDARG', /minPartSize/],
   ];
   for (const [name, xml, options, code, pattern] of cases) {
-    it(`${name}: ${code}, and no close delimiter is ever written`, async () => {
+    test(`${name}: ${code}, and no close delimiter is ever written`, async () => {
       const { output, bytes } = collectingOutput();
       const writer = await createXmlWriter({ encoding: MTOM, output });
       writer.writeStartElement('s', 'Envelope', SOAP12);
@@ -362,7 +364,7 @@ describe('writeXml: bad input faults the writer', () => {
 });
 
 describe('packMessage', () => {
-  it('resolves with the Content-Type, the exact length and the body', async () => {
+  test('resolves with the Content-Type, the exact length and the body', async () => {
     const data = randomBytes(100_000, 9);
     const packed = await packMessage(
       `<s:Envelope xmlns:s="${SOAP12}"><s:Body><m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:d><xop:Include href="cid:d"/></m:d></m:Up></s:Body></s:Envelope>`,
@@ -379,7 +381,7 @@ describe('packMessage', () => {
     assert.equal((await packed.copied).parts, 1);
   });
 
-  it('has no length when a part has no known size, and errors the body when a source fails', async () => {
+  test('has no length when a part has no known size, and errors the body when a source fails', async () => {
     const unsized = await packMessage(`<a xmlns:xop="${XOP}"><xop:Include href="cid:s"/></a>`, {
       attachments: { s: new Blob(['abc']).stream() },
     });
@@ -396,7 +398,7 @@ describe('packMessage', () => {
     await assert.rejects(new Response(failing.body).arrayBuffer(), /disk gone/);
   });
 
-  it('rejects malformed XML before any body exists', async () => {
+  test('rejects malformed XML before any body exists', async () => {
     await assert.rejects(
       packMessage('<a><b></a>'),
       (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_INVALID_FORMAT',
