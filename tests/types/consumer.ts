@@ -8,7 +8,6 @@ import {
   XmlWriterError,
   type BufferedXmlWriter,
   type PostMessageOptions,
-  type XmlWriter,
 } from 'mtom-stream';
 import { requestMessage, writeAttachment as writeNodeAttachment } from 'mtom-stream/node';
 import { postMessage as postXmlMessage } from 'mtom-stream/xml';
@@ -24,7 +23,11 @@ export async function buffered(): Promise<Uint8Array> {
 
 export async function withOutput(): Promise<number> {
   let total = 0;
-  const writer = await createXmlWriter({ output: (buffers) => buffers.forEach((b) => (total += b.length)) });
+  const writer = await createXmlWriter({
+    output: (buffers) => {
+      for (const b of buffers) total += b.length;
+    },
+  });
   writer.writeStartElement('', 'Document', 'urn:example');
   const nothing: Uint8Array | undefined = await writer.end();
   // @ts-expect-error A writer with an output does not resolve the message.
