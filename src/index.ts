@@ -1,13 +1,16 @@
 export { createXmlWriter, type BufferedXmlWriter } from './create-writer.js';
-export type { XmlWriter } from './xml-writer.js';
+export type { XmlWriter, XmlValue, QualifiedName } from './xml-writer.js';
 export { XmlWriterError, ErrorCodes, type XmlWriterErrorCode } from './errors.js';
 export type {
   XmlWriterOptions,
   TextEncodingOptions,
   MtomEncodingOptions,
   BinaryOptions,
+  WriteBytesOptions,
+  ActionPlacement,
   PartProgress,
 } from './options.js';
+export type { PartHeaderOptions } from './part-headers.js';
 export type { OutputCallback } from './ring.js';
 export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js';
 export { engineSupportsSimd } from './wasm.js';

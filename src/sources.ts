@@ -11,6 +11,7 @@ import { blobReference } from './blob-references.js';
 import { invalidArg, sourceFailed } from './errors.js';
 import { isThenable } from './maybe-async.js';
 import type { AttachmentProducer } from './attachment-producer.js';
+import type { PartHeaderOptions } from './part-headers.js';
 import type { BytesSink } from './sink.js';
 export type { AttachmentProducer } from './attachment-producer.js';
 import { claimBinaryContent, type BinaryClaim, type XmlWriter } from './xml-writer.js';
@@ -24,7 +25,7 @@ export type AttachmentSource =
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array>;
 
-export interface AttachmentOptions {
+export interface AttachmentOptions extends PartHeaderOptions {
   /**
    * Content-Type of the MIME part, unless the element has an xmime:contentType attribute
    * (docs/wire-format.md §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
@@ -165,6 +166,7 @@ function pushProducer(
     release(reason);
     throw reason;
   };
+  const { contentId, filename, contentLocation, contentDescription } = options;
   const size = options.size ?? producer.size;
   const contentType = options.contentType ?? producer.contentType;
   // A failure here faults the writer, whose signal then releases the source.
@@ -180,7 +182,7 @@ function pushProducer(
       done();
       return undefined;
     },
-    { contentType, size },
+    { contentType, size, contentId, filename, contentLocation, contentDescription },
   );
 }
 

@@ -43,9 +43,11 @@ type CoreExports = {
     typeLen: number,
     encPtr: number,
     encLen: number,
+    extraPtr: number,
+    extraLen: number,
   ): number;
   mimeWriteClose(): number;
-  mimePartHeaderLength(first: number, idLen: number, typeLen: number, encLen: number): number;
+  mimePartHeaderLength(first: number, idLen: number, typeLen: number, encLen: number, extraLen: number): number;
   mimeCloseLength(): number;
 };
 
@@ -278,12 +280,25 @@ export class Core {
     }
   }
 
-  /** Writes a delimiter and part headers; false if the ring has no contiguous room yet. */
-  writePartHeader(first: boolean, contentId: string, contentType: string, transferEncoding: string): boolean {
+  /**
+   * Writes a delimiter and part headers; false if the ring has no contiguous room yet.
+   * `extraHeaders` are checked header lines, each ending in CRLF ('' for none).
+   */
+  writePartHeader(
+    first: boolean,
+    contentId: string,
+    contentType: string,
+    transferEncoding: string,
+    extraHeaders = '',
+  ): boolean {
     const base = this.core.scratchPtr();
     const id = textEncoder.encodeInto(contentId, this.scratch);
-    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(id.written));
-    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(id.written + type.written));
+    let at = id.written;
+    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(at));
+    at += type.written;
+    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(at));
+    at += enc.written;
+    const extra = textEncoder.encodeInto(extraHeaders, this.scratch.subarray(at));
     const written = this.core.mimeWritePartHeader(
       first ? 1 : 0,
       base,
@@ -292,15 +307,23 @@ export class Core {
       type.written,
       base + id.written + type.written,
       enc.written,
+      base + at,
+      extra.written,
     );
     return written >= 0;
   }
 
   /** Bytes writePartHeader writes for these values (the core's own count, never mirrored). */
-  partHeaderLength(first: boolean, contentId: string, contentType: string, transferEncoding: string): number {
+  partHeaderLength(
+    first: boolean,
+    contentId: string,
+    contentType: string,
+    transferEncoding: string,
+    extraHeaders = '',
+  ): number {
     const length = (value: string) => textEncoder.encode(value).length;
-    const [id, type, encoding] = [contentId, contentType, transferEncoding].map(length);
-    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding);
+    const [id, type, encoding, extra] = [contentId, contentType, transferEncoding, extraHeaders].map(length);
+    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding, extra);
   }
 
   /** Bytes writeClose writes. */

@@ -16,10 +16,28 @@ import {
   checkNamespaceUri,
   checkPrefix,
 } from './names.js';
-import { resolveBinaryOptions, type BinaryOptions, type ResolvedOptions } from './options.js';
+import {
+  resolveBinaryOptions,
+  resolveWriteBytesOptions,
+  type BinaryOptions,
+  type ResolvedOptions,
+  type WriteBytesOptions,
+} from './options.js';
 import type { RingChannel } from './ring.js';
 import type { PullBytesCallback, PushBytesCallback } from './sink.js';
 import { isPlain, type XmlTextOutput } from './xml-text.js';
+import { lexicalForm, type XsdValue } from './xsd-values.js';
+
+/** A qualified name as a value (xsi:type, fault codes): its prefix is found or declared by the writer. */
+export interface QualifiedName {
+  /** Default: a prefix already bound to `ns`, else a generated one declared on the open start tag. */
+  prefix?: string;
+  localName: string;
+  ns: string;
+}
+
+/** What writeValue writes (WsWriteValue), and a typed attribute value. */
+export type XmlValue = XsdValue | Uint8Array | QualifiedName;
 
 /**
  * An element's binary content, claimed at once (the element is sealed and the writer held) and
@@ -58,6 +76,10 @@ interface OpenElement extends BinaryElement {
 const WHITESPACE = /^[ \t\r\n]*$/;
 /** Whitespace outside the root element, as bytes: ASCII, so any decoder gives it back as it is. */
 const asciiDecoder = new TextDecoder();
+
+function isQualifiedName(value: unknown): value is QualifiedName {
+  return typeof value === 'object' && value !== null && !(value instanceof Date) && !(value instanceof Uint8Array);
+}
 
 /** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
 function usedPrefix(element: OpenElement, prefix: string): string | undefined {
@@ -175,6 +197,7 @@ export class XmlWriter {
         attributeKeys: null,
         attributePrefixes: null,
         xmimeContentType: undefined,
+        bytesOptions: undefined,
       };
       this.stack.push(element);
       this.rootWritten = true;
@@ -183,15 +206,19 @@ export class XmlWriter {
     });
   }
 
-  /** WsWriteAttribute + WsWriteValue for a string value. Only while the start tag is open. */
-  writeAttribute(prefix: string | undefined | null, localName: string, ns: string, value: string): void {
+  /**
+   * WsWriteAttribute + WsWriteValue. Only while the start tag is open. A value other than a
+   * string is written in its XML Schema lexical form: boolean, number (`INF`, `-INF`, `NaN`),
+   * bigint, Date (xsd:dateTime, UTC), Uint8Array (base64), QualifiedName (its prefix declared on
+   * this start tag when none is in scope).
+   */
+  writeAttribute(prefix: string | undefined | null, localName: string, ns: string, value: string | XmlValue): void {
     this.run('writeAttribute', () => {
       const element = this.openStartTag('writeAttribute');
       const p = prefix ?? undefined;
       checkPrefix(p, 'prefix');
       checkNCName(localName, 'localName');
       checkNamespaceUri(ns);
-      if (typeof value !== 'string') throw invalidArg('an attribute value must be a string');
       if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
         throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
       }
@@ -205,8 +232,95 @@ export class XmlWriter {
       keys.add(key);
       if (chosen) (element.attributePrefixes ??= new Map()).set(chosen, ns);
       if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
+      const head = ` ${chosen ? `${chosen}:` : ''}${localName}="`;
+      if (typeof value !== 'string') return this.writeTypedAttribute(element, head, value);
       if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
-      this.writeQuotedValue(` ${chosen ? `${chosen}:` : ''}${localName}="`, value);
+      this.writeQuotedValue(head, value);
+    });
+  }
+
+  /**
+   * WsGetPrefixFromNamespace: a prefix bound to `ns` where the writer is (on the open start tag
+   * or its ancestors), innermost first; '' when that is the default namespace; undefined if none.
+   */
+  lookupPrefix(ns: string): string | undefined {
+    this.discipline.checkNotFaulted();
+    if (typeof ns !== 'string') throw invalidArg('lookupPrefix takes a namespace URI');
+    return this.scope.lookupPrefix(ns, true);
+  }
+
+  /** The namespace `prefix` ('' for the default) is bound to where the writer is, or undefined. */
+  lookupNamespace(prefix: string): string | undefined {
+    this.discipline.checkNotFaulted();
+    if (typeof prefix !== 'string') throw invalidArg('lookupNamespace takes a prefix');
+    return this.scope.lookupNamespace(prefix);
+  }
+
+  /**
+   * WsWriteQualifiedName: `prefix:localName` as character data. With no prefix, one bound to
+   * `ns` is used; a namespace not in scope is declared on the start tag if it is still open
+   * (WS_E_INVALID_OPERATION once content has begun).
+   */
+  writeQualifiedName(prefix: string | undefined | null, localName: string, ns: string): void {
+    this.run('writeQualifiedName', () => {
+      const element = this.contentElement('writeQualifiedName');
+      const text = this.qualifiedNameText({ prefix: prefix ?? undefined, localName, ns }, element);
+      this.startContent(element, 'mixed');
+      this.text.markup(text);
+    });
+  }
+
+  /**
+   * WsWriteValue: a typed value as the current element's content — a string as writeChars, a
+   * Uint8Array as writeBytes, a QualifiedName as writeQualifiedName, any other in its XML Schema
+   * lexical form (see writeAttribute).
+   */
+  writeValue(value: XmlValue): void {
+    if (typeof value === 'string') return this.writeChars(value);
+    if (value instanceof Uint8Array) return this.writeBytes(value);
+    if (isQualifiedName(value)) return this.writeQualifiedName(value.prefix, value.localName, value.ns);
+    this.run('writeValue', () => {
+      const text = lexicalForm(value);
+      this.startContent(this.contentElement('writeValue'), 'mixed');
+      this.text.text(text, false);
+    });
+  }
+
+  /**
+   * WsWriteStartCData + WsWriteChars + WsWriteEndCData: `<![CDATA[text]]>`. A `]]>` in the text
+   * ends one section and starts the next between `]]` and `>` (XML 1.0 §2.7: a section cannot
+   * hold it). Element content only.
+   */
+  writeCData(text: string): void {
+    this.run('writeCData', () => {
+      if (typeof text !== 'string') throw invalidArg('writeCData takes a string');
+      const element = this.contentElement('writeCData');
+      this.startContent(element, 'mixed');
+      this.text.markup('<![CDATA[');
+      this.text.verbatim(text.replaceAll(']]>', ']]]]><![CDATA[>'));
+      this.text.markup(']]>');
+    });
+  }
+
+  /**
+   * A processing instruction, as WsWriteNode writes a WS_XML_PROCESSING_INSTRUCTION_NODE:
+   * `<?target data?>`. XML 1.0 §2.6: the target is a name other than `xml` in any case (an NCName,
+   * Namespaces in XML 1.0 §7) and the data cannot hold `?>`. Like a comment, it may stand outside
+   * the root element, and inside one it is content that cannot stand beside binary content.
+   */
+  writeProcessingInstruction(target: string, data = ''): void {
+    this.run('writeProcessingInstruction', () => {
+      checkNCName(target, 'target');
+      if (target.toLowerCase() === 'xml') throw invalidArg('the target "xml" is reserved (XML 1.0 §2.6)');
+      if (typeof data !== 'string') throw invalidArg('processing instruction data is a string');
+      if (data.includes('?>')) throw invalidArg('processing instruction data cannot contain "?>" (XML 1.0 §2.6)');
+      this.inContent('writeProcessingInstruction', true);
+      this.text.markup(`<?${target}`);
+      if (data !== '') {
+        this.text.markup(' ');
+        this.text.verbatim(data);
+      }
+      this.text.markup('?>');
     });
   }
 
@@ -269,11 +383,21 @@ export class XmlWriter {
     });
   }
 
-  /** WsWriteBytes: binary content of the current element (base64 inline, or an MTOM part). */
-  writeBytes(bytes: Uint8Array): void {
+  /**
+   * WsWriteBytes: binary content of the current element (base64 inline, or an MTOM part). Its
+   * `options` (Content-ID, file name, …; on the element's first writeBytes) apply when the content
+   * becomes a part; inline content has no part, so they are only checked.
+   */
+  writeBytes(bytes: Uint8Array, options?: WriteBytesOptions): void {
     this.run('writeBytes', () => {
       if (!(bytes instanceof Uint8Array)) throw invalidArg('writeBytes takes a Uint8Array');
       const element = this.contentElement('writeBytes');
+      if (options !== undefined) {
+        if (element.content === 'bytes') {
+          throw invalidOperation("writeBytes options go with the element's first writeBytes");
+        }
+        element.bytesOptions = resolveWriteBytesOptions(options);
+      }
       this.startContent(element, 'bytes');
       this.encoding.writeBytes(bytes, element);
     });
@@ -437,6 +561,55 @@ export class XmlWriter {
     this.text.markup(element.startTagOpen ? '/>' : `</${element.qname}>`);
     this.stack.pop();
     this.scope.pop();
+  }
+
+  // Typed values.
+
+  /** An attribute value other than a string, after `head` (` name="`). */
+  private writeTypedAttribute(element: OpenElement, head: string, value: XmlValue): void {
+    if (value instanceof Uint8Array) {
+      this.text.markup(head);
+      this.text.base64(value);
+      this.text.base64End();
+      this.text.markup('"');
+      return;
+    }
+    // A QualifiedName's prefix may need declaring, which goes before this attribute.
+    const text = isQualifiedName(value) ? this.qualifiedNameText(value, element) : lexicalForm(value);
+    this.writeQuotedValue(head, text);
+  }
+
+  /**
+   * `prefix:localName` for a QName value (XML Schema Part 2 §3.2.18): the prefix given or one in
+   * scope for `ns`; one not in scope is declared on `element`'s start tag while it is open.
+   */
+  private qualifiedNameText(name: QualifiedName, element: OpenElement): string {
+    if (typeof name !== 'object' || name === null) throw invalidArg('a qualified name is { prefix?, localName, ns }');
+    const { localName, ns } = name;
+    const prefix = name.prefix ?? undefined;
+    checkPrefix(prefix, 'prefix');
+    checkNCName(localName, 'localName');
+    checkNamespaceUri(ns);
+    let chosen = prefix ?? this.scope.lookupPrefix(ns, true);
+    if (chosen === undefined || this.scope.lookupNamespace(chosen) !== ns) {
+      if (ns === '' || chosen === '') {
+        // An unprefixed QName takes the default namespace, which the element's own name may use.
+        throw invalidOperation(
+          `the default namespace is not ${JSON.stringify(ns)} here, so ${localName} cannot be written unprefixed`,
+        );
+      }
+      if (!element.startTagOpen) {
+        throw invalidOperation(`the namespace ${ns} is not in scope; write the name while the start tag is open`);
+      }
+      chosen ??= this.scope.generatePrefix();
+      checkBinding(chosen, ns);
+      const used = usedPrefix(element, chosen);
+      if (this.scope.declaredHere(chosen) !== undefined || (used !== undefined && used !== ns)) {
+        throw invalidOperation(`the prefix "${chosen}" is already bound to another namespace on this element`);
+      }
+      this.declare(chosen, ns);
+    }
+    return chosen ? `${chosen}:${localName}` : localName;
   }
 
   // Namespaces (Namespaces in XML 1.0 §3, §6).

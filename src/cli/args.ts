@@ -61,9 +61,10 @@ What becomes an attachment:
   --type, else a type guessed from the file extension, else application/octet-stream.
 
 Everything else is copied: elements and attributes keep their prefixes and namespace
-declarations, text and attribute values are re-escaped, CDATA sections become escaped text.
-Comments are copied too (but not one beside an xop:Include, where it would break XOP §3).
-Not copied: processing instructions, and whitespace outside the root element.
+declarations (one already in scope is not repeated), text and attribute values are re-escaped,
+CDATA sections stay CDATA (in an element whose base64 may become a part they are its text).
+Comments and processing instructions are copied too (but not one beside an xop:Include, where
+it would break XOP §3). Not copied: whitespace outside the root element.
 A DOCTYPE is refused (SOAP forbids it). Input must be UTF-8.
 
 Options:

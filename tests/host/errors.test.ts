@@ -43,7 +43,7 @@ const cases: Case[] = [
   ['an xmlns attribute through writeAttribute', 'E_INVALIDARG', (w) => (open(w), w.writeAttribute(undefined, 'xmlns', '', 'urn:x'))],
   ['a comment containing --', 'E_INVALIDARG', (w) => (open(w), w.writeComment('a -- b'))],
   ['a comment ending in -', 'E_INVALIDARG', (w) => (open(w), w.writeComment('a -'))],
-  ['a non-string attribute value', 'E_INVALIDARG', (w) => (open(w), w.writeAttribute(undefined, 'a', '', 1 as unknown as string))],
+  ['an attribute value of no XML Schema type', 'E_INVALIDARG', (w) => (open(w), w.writeAttribute(undefined, 'a', '', Symbol('x') as unknown as string))],
   ['writeBytes of a non-Uint8Array', 'E_INVALIDARG', (w) => (open(w), w.writeBytes('x' as unknown as Uint8Array))],
   ['a part Content-Type with CRLF', 'E_INVALIDARG', (w) => (open(w), w.pushBytes(() => {}, { contentType: 'text/plain\r\nX-Evil: 1' }))],
   ['an xmime:contentType that is not a media type', 'E_INVALIDARG', (w) => {
