@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createXmlWriter, postMessage, type XmlWriter, type XmlWriterError } from '../../src/index.js';
 import { requestMessage, writeAttachment } from '../../src/node.js';
 import type { TransferProgress } from '../../src/streams.js';
@@ -154,7 +154,7 @@ after(async () => {
 });
 
 describe('postMessage (fetch)', () => {
-  it('sends Content-Length when every part is sized, and the parts arrive intact', async () => {
+  test('sends Content-Length when every part is sized, and the parts arrive intact', async () => {
     const filePath = join(dir, 'sized.bin');
     const [a, b, c] = [pattern(100_000, 1), pattern(50_000, 2), pattern(300_000, 3)];
     await writeFile(filePath, c);
@@ -186,7 +186,7 @@ describe('postMessage (fetch)', () => {
     assert.equal(progress.at(-1)!.bytesSent, request.body.length);
   });
 
-  it('streams chunked when a part has no known size', async () => {
+  test('streams chunked when a part has no known size', async () => {
     const data = pattern(200_000, 4);
     const arrived = server.next();
     const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]), {
@@ -202,7 +202,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parts[1].bytes).equals(pattern(10)));
   });
 
-  it('falls back to chunked when the root part outgrows the ring (build awaits flush)', async () => {
+  test('falls back to chunked when the root part outgrows the ring (build awaits flush)', async () => {
     const arrived = server.next();
     const response = await postMessage(
       server.url,
@@ -230,7 +230,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parts[0].bytes).equals(pattern(5000, 5)));
   });
 
-  it('sends SOAP 1.1 text with Content-Length and the caller’s SOAPAction, byte-identical to buffered output', async () => {
+  test('sends SOAP 1.1 text with Content-Length and the caller’s SOAPAction, byte-identical to buffered output', async () => {
     const build = (writer: XmlWriter) => buildUpload(writer, [pattern(3000, 6)]);
     const encoding = { type: 'text', mediaType: 'text/xml' } as const;
     const reference = await createXmlWriter({ encoding });
@@ -247,7 +247,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(request.body.equals(expected));
   });
 
-  it('rejects with build’s error and sends nothing', async () => {
+  test('rejects with build’s error and sends nothing', async () => {
     const before = server.requests.length;
     let cancelled: unknown;
     const failure = new Error('no such customer');
@@ -269,7 +269,7 @@ describe('postMessage (fetch)', () => {
     assert.equal(server.requests.length, before);
   });
 
-  it('rejects with the transport’s error when the server is unreachable, releasing the sources', async () => {
+  test('rejects with the transport’s error when the server is unreachable, releasing the sources', async () => {
     const closed = new TestServer();
     await closed.start();
     await closed.close();
@@ -285,7 +285,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(cancelled);
   });
 
-  it('bufferBody collects the message into a Blob and sends it with its exact length', async () => {
+  test('bufferBody collects the message into a Blob and sends it with its exact length', async () => {
     const data = pattern(40_000, 12);
     const arrived = server.next();
     const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 3000)]), {
@@ -300,7 +300,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
   });
 
-  it('a root part larger than the ring without flush() fails with WS_E_QUOTA_EXCEEDED', async () => {
+  test('a root part larger than the ring without flush() fails with WS_E_QUOTA_EXCEEDED', async () => {
     const before = server.requests.length;
     await assert.rejects(
       postMessage(
@@ -316,11 +316,11 @@ describe('postMessage (fetch)', () => {
     assert.equal(server.requests.length, before);
   });
 
-  it('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
+  test('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
     await assert.rejects(postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }), { code: 'E_INVALIDARG' });
   });
 
-  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
+  test('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
     const filePath = join(dir, 'large-fetch.bin');
     await writeFile(filePath, pattern(8 << 20, 7));
     const controller = new AbortController();
@@ -348,7 +348,7 @@ describe('postMessage (fetch)', () => {
 });
 
 describe('requestMessage (node:http)', () => {
-  it('sends Content-Length when the length is known, and resolves with the response', async () => {
+  test('sends Content-Length when the length is known, and resolves with the response', async () => {
     const data = pattern(250_000, 8);
     const arrived = server.next();
     const response = await requestMessage(server.url, (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]), {
@@ -367,7 +367,7 @@ describe('requestMessage (node:http)', () => {
     assert.ok(Buffer.from(parts[1].bytes).equals(pattern(20, 9)));
   });
 
-  it('sends chunked when a part has no known size', async () => {
+  test('sends chunked when a part has no known size', async () => {
     const data = pattern(120_000, 10);
     const arrived = server.next();
     const response = await requestMessage(new URL(server.url), (writer) => buildUpload(writer, [streamOf(data, 5000)]), {
@@ -380,7 +380,7 @@ describe('requestMessage (node:http)', () => {
     assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
   });
 
-  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED and the server sees no close delimiter', async () => {
+  test('abort mid-upload: rejects with WS_E_OPERATION_ABORTED and the server sees no close delimiter', async () => {
     const filePath = join(dir, 'large-http.bin');
     await writeFile(filePath, pattern(8 << 20, 11));
     const controller = new AbortController();
@@ -404,7 +404,7 @@ describe('requestMessage (node:http)', () => {
     }
   });
 
-  it('rejects with the transport’s error when the server is unreachable', async () => {
+  test('rejects with the transport’s error when the server is unreachable', async () => {
     const closed = new TestServer();
     await closed.start();
     await closed.close();
@@ -496,7 +496,7 @@ describe('an answer before the body is read (401, 413)', () => {
       });
 
     const how = hangUp ? ', then hangs up' : '';
-    it(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -512,7 +512,7 @@ describe('an answer before the body is read (401, 413)', () => {
       }
     });
 
-    it(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -540,7 +540,7 @@ describe('transport failures abort the writer and release its sources', () => {
     ['an LF in SOAPAction', { SOAPAction: '"urn:a"\nX: y' }],
   ];
   for (const [what, headers] of badHeaders) {
-    it(`a header with ${what} is E_INVALIDARG before build runs, and nothing is sent`, async () => {
+    test(`a header with ${what} is E_INVALIDARG before build runs, and nothing is sent`, async () => {
       const before = server.requests.length;
       let built = false;
       const build = () => {
@@ -553,7 +553,7 @@ describe('transport failures abort the writer and release its sources', () => {
     });
   }
 
-  it('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
+  test('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
     const refused: Record<string, string>[] = [{ Expect: '100-continue' }, { Upgrade: 'websocket' }];
     for (const headers of refused) {
       const { seen, build } = trackedUpload(smallFile);
@@ -566,7 +566,7 @@ describe('transport failures abort the writer and release its sources', () => {
     }
   });
 
-  it('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
+  test('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
     const failure = new TypeError('no network here');
     const { seen, build } = trackedUpload(smallFile);
     const fetch = (() => {
@@ -577,7 +577,7 @@ describe('transport failures abort the writer and release its sources', () => {
     assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
   });
 
-  it('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
+  test('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
     const { seen, build } = trackedUpload(smallFile);
     await assert.rejects(requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }), {
       code: 'ERR_INVALID_ARG_TYPE',
@@ -586,7 +586,7 @@ describe('transport failures abort the writer and release its sources', () => {
     assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
   });
 
-  it('requestMessage: a connection that cannot be made aborts the writer and cancels a ReadableStream source', async () => {
+  test('requestMessage: a connection that cannot be made aborts the writer and cancels a ReadableStream source', async () => {
     const failure = new Error('no route to host');
     const { seen, build } = trackedUpload(smallFile);
     const createConnection = () => {
@@ -603,7 +603,7 @@ describe('transport failures abort the writer and release its sources', () => {
 
 describe('redirects', () => {
   before(() => writeFile(smallFile, pattern(1000)));
-  it('fetch is asked not to follow redirects nor to keep the body for a replay', async () => {
+  test('fetch is asked not to follow redirects nor to keep the body for a replay', async () => {
     let seenInit: RequestInit | undefined;
     const fetch = ((url: string | URL, init?: RequestInit) => {
       seenInit = init;
@@ -615,7 +615,7 @@ describe('redirects', () => {
     assert.equal((seenInit as { window?: unknown }).window, null);
   });
 
-  it('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', { timeout: 30_000 }, async () => {
+  test('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', { timeout: 30_000 }, async () => {
     const bigFile = join(dir, 'redirected.bin');
     await writeFile(bigFile, pattern(24 << 20, 22));
     // Answers 307 as soon as the request head has arrived, reading nothing more.
@@ -643,7 +643,7 @@ describe('redirects', () => {
 });
 
 describe('signal', () => {
-  it('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -663,7 +663,7 @@ describe('signal', () => {
     }
   });
 
-  it('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -683,7 +683,7 @@ describe('signal', () => {
     }
   });
 
-  it('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
+  test('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
     const shutdown = new AbortController();
     const baseline = getEventListeners(shutdown.signal, 'abort').length;
     for (let i = 0; i < 20_000; i++) {
@@ -694,7 +694,7 @@ describe('signal', () => {
     }
   });
 
-  it('a writer that fails lets go of the shared signal too', async () => {
+  test('a writer that fails lets go of the shared signal too', async () => {
     const shutdown = new AbortController();
     const writer = await createXmlWriter({ signal: shutdown.signal });
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, 1);
@@ -703,7 +703,7 @@ describe('signal', () => {
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
   });
 
-  it('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
+  test('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
     const shutdown = new AbortController();
     for (let i = 0; i < 30; i++) {
       const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
@@ -720,7 +720,7 @@ describe('signal', () => {
 });
 
 describe('the mtom-stream/node entry', () => {
-  it('exports the universal entry plus the documented Node helpers, and no internals', async () => {
+  test('exports the universal entry plus the documented Node helpers, and no internals', async () => {
     const universal = Object.keys(await import('../../src/index.js'));
     const node = await import('../../src/node.js');
     const nodeOnly = Object.keys(node).filter((name) => !universal.includes(name)).sort();
