@@ -364,7 +364,11 @@ export class ReaderCore {
   private readonly outputPtr: number;
   private readonly stagingPtr: number;
 
-  private constructor(private readonly core: ReaderExports, buffer: ArrayBuffer, windowSize: number) {
+  private constructor(
+    private readonly core: ReaderExports,
+    buffer: ArrayBuffer,
+    windowSize: number,
+  ) {
     this.simd = core.simdBuild() === 1;
     this.windowPtr = core.readerWindowPtr();
     this.outputPtr = core.readerOutputPtr();

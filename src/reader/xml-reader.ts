@@ -244,7 +244,6 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
   }
 
-
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;

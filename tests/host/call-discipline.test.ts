@@ -29,30 +29,44 @@ async function assertFaultedBy(discipline: CallDiscipline, failure: unknown): Pr
 describe('synchronous calls', () => {
   test('run and return their result', () => {
     const discipline = new CallDiscipline();
-    assert.equal(discipline.call('a', () => 42), 42);
-    assert.equal(discipline.call('b', () => 'x'), 'x');
+    assert.equal(
+      discipline.call('a', () => 42),
+      42,
+    );
+    assert.equal(
+      discipline.call('b', () => 'x'),
+      'x',
+    );
     assert.equal(discipline.isFaulted, false);
   });
 
   test('a failure inside a call faults for good', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('bad');
-    assert.throws(() => discipline.call('a', () => {
-      throw failure;
-    }), (error) => error === failure);
+    assert.throws(
+      () =>
+        discipline.call('a', () => {
+          throw failure;
+        }),
+      (error) => error === failure,
+    );
     await assertFaultedBy(discipline, failure);
   });
 
   test('a call inside a call is refused', async () => {
     const discipline = new CallDiscipline();
     let inner: unknown;
-    assert.throws(() => discipline.call('outer', () => {
-      try {
-        discipline.call('inner', () => {});
-      } catch (error) {
-        inner = error;
-      }
-    }), (error) => error === inner);
+    assert.throws(
+      () =>
+        discipline.call('outer', () => {
+          try {
+            discipline.call('inner', () => {});
+          } catch (error) {
+            inner = error;
+          }
+        }),
+      (error) => error === inner,
+    );
     assert.ok(isCode('WS_E_INVALID_OPERATION')(inner));
     await assertFaultedBy(discipline, inner);
   });
@@ -117,10 +131,15 @@ describe('callbacks', () => {
 
   test('a callback frame ends with the callback, even when it throws', () => {
     const discipline = new CallDiscipline();
-    assert.throws(() => discipline.inCallback('output', undefined, () => {
-      throw new Error('x');
-    }));
-    assert.equal(discipline.call('after', () => 1), 1);
+    assert.throws(() =>
+      discipline.inCallback('output', undefined, () => {
+        throw new Error('x');
+      }),
+    );
+    assert.equal(
+      discipline.call('after', () => 1),
+      1,
+    );
   });
 });
 
@@ -129,8 +148,10 @@ describe('asynchronous calls and owed content', () => {
     const discipline = new CallDiscipline();
     let finish!: () => void;
     const pending = discipline.callAsync('flush', () => new Promise<void>((resolve) => (finish = resolve)));
-    assert.throws(() => discipline.call('writeChars', () => {}), (error) =>
-      isCode('WS_E_INVALID_OPERATION')(error) && /before flush settled/.test((error as Error).message));
+    assert.throws(
+      () => discipline.call('writeChars', () => {}),
+      (error) => isCode('WS_E_INVALID_OPERATION')(error) && /before flush settled/.test((error as Error).message),
+    );
     finish();
     // The refusal faulted the writer, so the held call reports that failure.
     await assert.rejects(pending, isCode('WS_E_INVALID_OPERATION'));
@@ -140,8 +161,14 @@ describe('asynchronous calls and owed content', () => {
     const discipline = new CallDiscipline();
     assert.equal(await discipline.callAsync('flush', async () => 7), 7);
     assert.equal(await discipline.callMaybeAsync('pushBytes', () => tick().then(() => {})), undefined);
-    assert.equal(discipline.callMaybeAsync('pushBytes', () => undefined), undefined);
-    assert.equal(discipline.call('writeChars', () => 1), 1);
+    assert.equal(
+      discipline.callMaybeAsync('pushBytes', () => undefined),
+      undefined,
+    );
+    assert.equal(
+      discipline.call('writeChars', () => 1),
+      1,
+    );
   });
 
   test('a held call returns as soon as the writer faults, though what it waits on never settles', async () => {
@@ -171,8 +198,10 @@ describe('asynchronous calls and owed content', () => {
   test('owed content holds the writer until it is paid', async () => {
     const discipline = new CallDiscipline();
     const owed = discipline.owe('writeAttachment');
-    assert.throws(() => discipline.call('writeEndElement', () => {}), (error) =>
-      isCode('WS_E_INVALID_OPERATION')(error) && /still owed/.test((error as Error).message));
+    assert.throws(
+      () => discipline.call('writeEndElement', () => {}),
+      (error) => isCode('WS_E_INVALID_OPERATION')(error) && /still owed/.test((error as Error).message),
+    );
     assert.equal(discipline.isFaulted, true);
     assert.throws(() => owed.pay(() => undefined), isCode('WS_E_OBJECT_FAULTED'));
   });
@@ -188,7 +217,10 @@ describe('asynchronous calls and owed content', () => {
 
     const fresh = new CallDiscipline();
     await fresh.owe('writeAttachment').pay(() => tick().then(() => {}));
-    assert.equal(fresh.call('next', () => 'free'), 'free');
+    assert.equal(
+      fresh.call('next', () => 'free'),
+      'free',
+    );
   });
 
   test('content that will never come faults the writer with its reason', async () => {
@@ -248,7 +280,10 @@ describe('the end of the message', () => {
     const failure = new Error('x');
     discipline.fail(failure);
     discipline.handOver();
-    assert.throws(() => discipline.end(), (error) => error === failure);
+    assert.throws(
+      () => discipline.end(),
+      (error) => error === failure,
+    );
     discipline.abort(new Error('later'));
     await assert.rejects(discipline.closed, (error) => error === failure);
   });

@@ -2,7 +2,13 @@ import { parseMultipart } from '@mjackson/multipart-parser';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +25,6 @@ const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: ROOT_ID } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const NS = 'urn:http-test';
-
 
 interface Received {
   method: string;
@@ -134,7 +139,6 @@ function streamOf(bytes: Uint8Array, chunk: number, onCancel?: (reason: unknown)
   });
 }
 
-
 async function readJson(response: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
@@ -160,11 +164,15 @@ describe('postMessage (fetch)', () => {
     await writeFile(filePath, c);
     const progress: TransferProgress[] = [];
     const arrived = server.next();
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [a, new Blob([b], { type: 'image/png' }), { path: filePath }]), {
-      encoding: MTOM,
-      ringSize: 16384,
-      onTransferProgress: (p) => progress.push({ ...p }),
-    });
+    const response = await postMessage(
+      server.url,
+      (writer) => buildUpload(writer, [a, new Blob([b], { type: 'image/png' }), { path: filePath }]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+        onTransferProgress: (p) => progress.push({ ...p }),
+      },
+    );
     const request = await arrived;
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { received: request.body.length });
@@ -174,11 +182,20 @@ describe('postMessage (fetch)', () => {
     checkMtomHeaders(request);
     const { rootHeaders, xml, parts } = parseBody(request);
     assert.equal(rootHeaders.get('Content-ID'), `<${ROOT_ID}>`);
-    assert.match(xml, /^<s:Envelope xmlns:s="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><s:Body><upload xmlns="urn:http-test">/);
+    assert.match(
+      xml,
+      /^<s:Envelope xmlns:s="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><s:Body><upload xmlns="urn:http-test">/,
+    );
     assert.ok(xml.includes('<title>quarterly &lt;numbers&gt; &amp; notes</title>'));
     const hrefs = [...xml.matchAll(/href="cid:([^"]+)"/g)].map((m) => `<${m[1]}>`);
-    assert.deepEqual(parts.map((p) => p.id), hrefs);
-    assert.deepEqual(parts.map((p) => p.type), ['application/octet-stream', 'image/png', 'application/octet-stream']);
+    assert.deepEqual(
+      parts.map((p) => p.id),
+      hrefs,
+    );
+    assert.deepEqual(
+      parts.map((p) => p.type),
+      ['application/octet-stream', 'image/png', 'application/octet-stream'],
+    );
     for (const [i, bytes] of [a, b, c].entries()) assert.ok(Buffer.from(parts[i].bytes).equals(bytes), `part ${i}`);
     // Total progress: the total was known from the first byte, and every byte was counted.
     assert.ok(progress.length > 10);
@@ -189,10 +206,14 @@ describe('postMessage (fetch)', () => {
   test('streams chunked when a part has no known size', async () => {
     const data = pattern(200_000, 4);
     const arrived = server.next();
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]), {
-      encoding: MTOM,
-      ringSize: 16384,
-    });
+    const response = await postMessage(
+      server.url,
+      (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+      },
+    );
     const request = await arrived;
     assert.equal(response.status, 200);
     checkChunked(request);
@@ -237,7 +258,10 @@ describe('postMessage (fetch)', () => {
     await build(reference);
     const expected = (await reference.end())!;
     const arrived = server.next();
-    const response = await postMessage(server.url, build, { encoding, headers: { SOAPAction: '"urn:http-test/upload"' } });
+    const response = await postMessage(server.url, build, {
+      encoding,
+      headers: { SOAPAction: '"urn:http-test/upload"' },
+    });
     const request = await arrived;
     assert.equal(response.status, 200);
     checkContentLength(request);
@@ -257,7 +281,10 @@ describe('postMessage (fetch)', () => {
         async (writer) => {
           writer.writeStartElement('', 'a', NS);
           writer.writeStartElement('', 'b', NS);
-          await writeAttachment(writer, streamOf(pattern(10), 5, (reason) => (cancelled = reason)));
+          await writeAttachment(
+            writer,
+            streamOf(pattern(10), 5, (reason) => (cancelled = reason)),
+          );
           writer.writeEndElement();
           throw failure;
         },
@@ -276,10 +303,14 @@ describe('postMessage (fetch)', () => {
     let cancelled = false;
     await assert.rejects(
       // Larger than the ring, so the source is still being read when the connection fails.
-      postMessage(closed.url, (writer) => buildUpload(writer, [streamOf(pattern(1 << 20), 1000, () => (cancelled = true))]), {
-        encoding: MTOM,
-        ringSize: 16384,
-      }),
+      postMessage(
+        closed.url,
+        (writer) => buildUpload(writer, [streamOf(pattern(1 << 20), 1000, () => (cancelled = true))]),
+        {
+          encoding: MTOM,
+          ringSize: 16384,
+        },
+      ),
       (error: Error) => error instanceof TypeError && /fetch failed/.test(error.message),
     );
     assert.ok(cancelled);
@@ -317,7 +348,10 @@ describe('postMessage (fetch)', () => {
   });
 
   test('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
-    await assert.rejects(postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }), { code: 'E_INVALIDARG' });
+    await assert.rejects(
+      postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }),
+      { code: 'E_INVALIDARG' },
+    );
   });
 
   test('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
@@ -351,11 +385,15 @@ describe('requestMessage (node:http)', () => {
   test('sends Content-Length when the length is known, and resolves with the response', async () => {
     const data = pattern(250_000, 8);
     const arrived = server.next();
-    const response = await requestMessage(server.url, (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]), {
-      encoding: MTOM,
-      ringSize: 16384,
-      headers: { authorization: 'Bearer t', 'content-type': 'ignored/overridden' },
-    });
+    const response = await requestMessage(
+      server.url,
+      (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+        headers: { authorization: 'Bearer t', 'content-type': 'ignored/overridden' },
+      },
+    );
     const request = await arrived;
     assert.equal(response.statusCode, 200);
     assert.deepEqual(await readJson(response), { received: request.body.length });
@@ -370,9 +408,13 @@ describe('requestMessage (node:http)', () => {
   test('sends chunked when a part has no known size', async () => {
     const data = pattern(120_000, 10);
     const arrived = server.next();
-    const response = await requestMessage(new URL(server.url), (writer) => buildUpload(writer, [streamOf(data, 5000)]), {
-      encoding: MTOM,
-    });
+    const response = await requestMessage(
+      new URL(server.url),
+      (writer) => buildUpload(writer, [streamOf(data, 5000)]),
+      {
+        encoding: MTOM,
+      },
+    );
     const request = await arrived;
     assert.equal(response.statusCode, 200);
     response.resume();
@@ -408,9 +450,12 @@ describe('requestMessage (node:http)', () => {
     const closed = new TestServer();
     await closed.start();
     await closed.close();
-    await assert.rejects(requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }), {
-      code: 'ECONNREFUSED',
-    });
+    await assert.rejects(
+      requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }),
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
   });
 });
 
@@ -461,7 +506,10 @@ function trackedUpload(filePath: string) {
   const seen: { writer?: XmlWriter; cancelled: unknown } = { cancelled: undefined };
   const build = async (writer: XmlWriter) => {
     seen.writer = writer;
-    await buildUpload(writer, [{ path: filePath }, streamOf(pattern(1000), 100, (reason) => (seen.cancelled = reason ?? 'cancelled'))]);
+    await buildUpload(writer, [
+      { path: filePath },
+      streamOf(pattern(1000), 100, (reason) => (seen.cancelled = reason ?? 'cancelled')),
+    ]);
   };
   return { seen, build };
 }
@@ -474,7 +522,11 @@ describe('an answer before the body is read (401, 413)', () => {
   });
 
   // [status, whether the server closes the connection after its answer, as a proxy refusing does]
-  for (const [status, hangUp] of [[401, false], [413, false], [413, true]] as const) {
+  for (const [status, hangUp] of [
+    [401, false],
+    [413, false],
+    [413, true],
+  ] as const) {
     // The answer is large enough to arrive in many reads: it must come back whole.
     const answer = `refused with ${status}\n`.repeat(40_000);
     /** Answers as soon as the request head has arrived, then reads nothing more (as a proxy refusing does). */
@@ -496,7 +548,9 @@ describe('an answer before the body is read (401, 413)', () => {
       });
 
     const how = hangUp ? ', then hangs up' : '';
-    test(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
+      timeout: 30_000,
+    }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -512,7 +566,9 @@ describe('an answer before the body is read (401, 413)', () => {
       }
     });
 
-    test(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
+      timeout: 30_000,
+    }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -579,9 +635,12 @@ describe('transport failures abort the writer and release its sources', () => {
 
   test('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
     const { seen, build } = trackedUpload(smallFile);
-    await assert.rejects(requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    await assert.rejects(
+      requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }),
+      {
+        code: 'ERR_INVALID_ARG_TYPE',
+      },
+    );
     assert.ok(seen.writer!.isFaulted);
     assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
   });
@@ -609,13 +668,18 @@ describe('redirects', () => {
       seenInit = init;
       return globalThis.fetch(url, init);
     }) as typeof globalThis.fetch;
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM, fetch });
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(10)]), {
+      encoding: MTOM,
+      fetch,
+    });
     assert.equal(response.status, 200);
     assert.equal(seenInit?.redirect, 'error');
     assert.equal((seenInit as { window?: unknown }).window, null);
   });
 
-  test('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', { timeout: 30_000 }, async () => {
+  test('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', {
+    timeout: 30_000,
+  }, async () => {
     const bigFile = join(dir, 'redirected.bin');
     await writeFile(bigFile, pattern(24 << 20, 22));
     // Answers 307 as soon as the request head has arrived, reading nothing more.
@@ -643,7 +707,9 @@ describe('redirects', () => {
 });
 
 describe('signal', () => {
-  test('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
+    timeout: 30_000,
+  }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -651,7 +717,10 @@ describe('signal', () => {
     });
     try {
       await assert.rejects(
-        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
+          encoding: MTOM,
+          signal: controller.signal,
+        }),
         (error: XmlWriterError) => {
           assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
           assert.equal((error.cause as Error).message, 'gave up waiting');
@@ -663,7 +732,9 @@ describe('signal', () => {
     }
   });
 
-  test('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
+    timeout: 30_000,
+  }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -671,7 +742,10 @@ describe('signal', () => {
     });
     try {
       await assert.rejects(
-        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
+          encoding: MTOM,
+          signal: controller.signal,
+        }),
         (error: XmlWriterError) => {
           assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
           assert.equal((error.cause as Error).message, 'gave up waiting');
@@ -706,9 +780,15 @@ describe('signal', () => {
   test('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
     const shutdown = new AbortController();
     for (let i = 0; i < 30; i++) {
-      const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), {
+        encoding: MTOM,
+        signal: shutdown.signal,
+      });
       await response.arrayBuffer();
-      const incoming = await requestMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      const incoming = await requestMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), {
+        encoding: MTOM,
+        signal: shutdown.signal,
+      });
       await readJson(incoming);
     }
     // node:http removes its listener when the request closes, a little after the answer was read.
@@ -723,10 +803,13 @@ describe('the mtom-stream/node entry', () => {
   test('exports the universal entry plus the documented Node helpers, and no internals', async () => {
     const universal = Object.keys(await import('../../src/index.js'));
     const node = await import('../../src/node.js');
-    const nodeOnly = Object.keys(node).filter((name) => !universal.includes(name)).sort();
+    const nodeOnly = Object.keys(node)
+      .filter((name) => !universal.includes(name))
+      .sort();
     assert.deepEqual(nodeOnly, ['createXmlWriterReadable', 'nodeSourceSize', 'requestMessage']);
     assert.ok(universal.every((name) => name in node));
-    for (const internal of ['queueToNodeReadable', 'readFileInto', 'OutputQueue', 'prepareMessage']) assert.ok(!(internal in node), internal);
+    for (const internal of ['queueToNodeReadable', 'readFileInto', 'OutputQueue', 'prepareMessage'])
+      assert.ok(!(internal in node), internal);
     // writeAttachment is the Node one, which also takes paths, FileHandles and Node Readables.
     assert.notEqual(node.writeAttachment, (await import('../../src/index.js')).writeAttachment);
   });

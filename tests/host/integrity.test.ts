@@ -143,32 +143,43 @@ describe('a writer call from inside a synchronous output callback', () => {
 describe('writer calls from inside producer and pull callbacks (both encodings)', () => {
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
     const cases: [string, (w: XmlWriter, inner: (call: () => unknown) => void) => unknown][] = [
-      ['writeEndElement inside a pushBytes producer', (w, inner) =>
-        w.pushBytes((sink) => {
-          sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.writeEndElement());
-        })],
-      ['end() inside a synchronous pushBytes producer', (w, inner) =>
-        w.pushBytes((sink) => {
-          sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.end());
-        })],
-      ['end() inside an asynchronous pushBytes producer', (w, inner) =>
-        w.pushBytes(async (sink) => {
-          await sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.end());
-        })],
-      ['writeChars inside a pullBytes callback', (w, inner) => {
-        let calls = 0;
-        return w.pullBytes((view) => {
-          if (calls++ > 0) return 0;
-          inner(() => w.writeChars('x'));
-          view[0] = 1;
-          return 1;
-        });
-      }],
-      ['another pushBytes inside a producer', (w, inner) =>
-        w.pushBytes(() => inner(() => w.pushBytes(() => {})))],
+      [
+        'writeEndElement inside a pushBytes producer',
+        (w, inner) =>
+          w.pushBytes((sink) => {
+            sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.writeEndElement());
+          }),
+      ],
+      [
+        'end() inside a synchronous pushBytes producer',
+        (w, inner) =>
+          w.pushBytes((sink) => {
+            sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.end());
+          }),
+      ],
+      [
+        'end() inside an asynchronous pushBytes producer',
+        (w, inner) =>
+          w.pushBytes(async (sink) => {
+            await sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.end());
+          }),
+      ],
+      [
+        'writeChars inside a pullBytes callback',
+        (w, inner) => {
+          let calls = 0;
+          return w.pullBytes((view) => {
+            if (calls++ > 0) return 0;
+            inner(() => w.writeChars('x'));
+            view[0] = 1;
+            return 1;
+          });
+        },
+      ],
+      ['another pushBytes inside a producer', (w, inner) => w.pushBytes(() => inner(() => w.pushBytes(() => {})))],
     ];
     for (const [name, act] of cases) {
       test(`${name} is refused (${encoding.type})`, async () => {
@@ -301,19 +312,32 @@ describe('every source failure is an XmlWriterError that faults the writer', () 
   after(() => rm(dir, { recursive: true, force: true }));
 
   const failing: [string, () => Parameters<typeof writeAttachment>[1], (cause: unknown) => void][] = [
-    ['a missing path', () => ({ path: join(dir, 'missing.bin') }), (cause) =>
-      assert.equal((cause as NodeJS.ErrnoException).code, 'ENOENT')],
+    [
+      'a missing path',
+      () => ({ path: join(dir, 'missing.bin') }),
+      (cause) => assert.equal((cause as NodeJS.ErrnoException).code, 'ENOENT'),
+    ],
     ['a directory', () => ({ path: dir }), () => {}],
-    ['a ReadableStream that errors', () => new ReadableStream({
-      pull(controller) {
-        controller.enqueue(new Uint8Array(4));
-        controller.error(new Error('network down'));
-      },
-    }), (cause) => assert.equal((cause as Error).message, 'network down')],
-    ['an async iterable that throws', () => (async function* () {
-      yield new Uint8Array(4);
-      throw new Error('disk gone');
-    })(), (cause) => assert.equal((cause as Error).message, 'disk gone')],
+    [
+      'a ReadableStream that errors',
+      () =>
+        new ReadableStream({
+          pull(controller) {
+            controller.enqueue(new Uint8Array(4));
+            controller.error(new Error('network down'));
+          },
+        }),
+      (cause) => assert.equal((cause as Error).message, 'network down'),
+    ],
+    [
+      'an async iterable that throws',
+      () =>
+        (async function* () {
+          yield new Uint8Array(4);
+          throw new Error('disk gone');
+        })(),
+      (cause) => assert.equal((cause as Error).message, 'disk gone'),
+    ],
   ];
 
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
@@ -398,15 +422,26 @@ describe('the text encoding checks a declared size as MTOM does', () => {
     const producers: [string, number, (w: XmlWriter, size: number) => unknown][] = [
       ['a producer that writes fewer bytes', 4, (w, size) => w.pushBytes((s) => s.write(new Uint8Array(3)), { size })],
       ['a producer that writes more bytes', 2, (w, size) => w.pushBytes((s) => s.write(new Uint8Array(3)), { size })],
-      ['a reserve/commit producer that commits more', 2, (w, size) =>
-        w.pushBytes((s) => {
-          const view = s.reserve(3) as Uint8Array;
-          s.commit(Math.min(3, view.length));
-        }, { size })],
-      ['a pull callback that gives fewer bytes', 4, (w, size) => {
-        let once = false;
-        return w.pullBytes((view) => (once ? 0 : ((once = true), view.fill(1, 0, 3), 3)), { size });
-      }],
+      [
+        'a reserve/commit producer that commits more',
+        2,
+        (w, size) =>
+          w.pushBytes(
+            (s) => {
+              const view = s.reserve(3) as Uint8Array;
+              s.commit(Math.min(3, view.length));
+            },
+            { size },
+          ),
+      ],
+      [
+        'a pull callback that gives fewer bytes',
+        4,
+        (w, size) => {
+          let once = false;
+          return w.pullBytes((view) => (once ? 0 : ((once = true), view.fill(1, 0, 3), 3)), { size });
+        },
+      ],
       ['a source with a wrong size', 5, (w, size) => writeAttachment(w, new Uint8Array(3), { size })],
     ];
     for (const [name, size, act] of producers) {
@@ -435,7 +470,11 @@ describe('the text encoding checks a declared size as MTOM does', () => {
 
 describe('an element named xmlns', () => {
   test('is refused without a prefix (Namespaces in XML 1.0 §3)', async () => {
-    for (const [prefix, ns] of [['', 'urn:x'], [undefined, ''], ['', '']] as const) {
+    for (const [prefix, ns] of [
+      ['', 'urn:x'],
+      [undefined, ''],
+      ['', ''],
+    ] as const) {
       const { writer, out } = await collected();
       assert.throws(() => writer.writeStartElement(prefix, 'xmlns', ns), isCode('E_INVALIDARG'));
       await assertFailedLoudly(writer, out.bytes);
@@ -501,7 +540,6 @@ describe('abort() and the last byte', () => {
       await ending;
       await writer.closed;
     });
-
   }
 
   test('before the last byte is handed over, abort() fails the message', async () => {

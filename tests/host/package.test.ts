@@ -97,7 +97,11 @@ describe('the built package', () => {
         // A bundled package's file is mapped without its own source-map link (scripts/build.mjs).
         const withoutLink = (text: string) => text.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
         if (existsSync(onDisk))
-          assert.equal(content, withoutLink(readFileSync(onDisk, 'utf8')), `${mapPath}: ${source} differs from the file`);
+          assert.equal(
+            content,
+            withoutLink(readFileSync(onDisk, 'utf8')),
+            `${mapPath}: ${source} differs from the file`,
+          );
       });
     }
   });

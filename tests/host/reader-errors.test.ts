@@ -446,7 +446,11 @@ test('aborting the signal stops a pending call with WS_E_OPERATION_ABORTED and r
       released = true;
     },
   });
-  const reader = await createXmlReader({ input, encoding: { type: 'mtom', contentType: CT }, signal: controller.signal });
+  const reader = await createXmlReader({
+    input,
+    encoding: { type: 'mtom', contentType: CT },
+    signal: controller.signal,
+  });
   const pending = reader.read();
   setTimeout(() => controller.abort(new Error('user gave up')), 20);
   const error = await expectCode(pending, 'WS_E_OPERATION_ABORTED');

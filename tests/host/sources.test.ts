@@ -17,7 +17,6 @@ const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.sources@test' }
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const NS = 'urn:sources-test';
 
-
 function chunksOf(bytes: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer>[] {
   const chunks: Uint8Array<ArrayBuffer>[] = [];
   for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.slice(at, at + size));
@@ -37,9 +36,9 @@ function parseMtom(message: Uint8Array): Parsed {
   const [root, ...parts] = all;
   assert.equal(root.headers.get('Content-ID'), '<root.sources@test>');
   const xml = new TextDecoder().decode(root.bytes);
-  const hrefs = [...xml.matchAll(/<xop:Include xmlns:xop="http:\/\/www\.w3\.org\/2004\/08\/xop\/include" href="cid:([^"]+)"\/>/g)].map(
-    (m) => m[1],
-  );
+  const hrefs = [
+    ...xml.matchAll(/<xop:Include xmlns:xop="http:\/\/www\.w3\.org\/2004\/08\/xop\/include" href="cid:([^"]+)"\/>/g),
+  ].map((m) => m[1]);
   const parsed = parts.map((p) => ({
     id: p.headers.get('Content-ID')!.replace(/^<|>$/g, ''),
     type: p.headers.get('Content-Type'),
@@ -191,10 +190,18 @@ describe('writeAttachment: every source kind round trips', () => {
     const data = pattern(100_000, 7);
     const writer = await createXmlWriter({ encoding: { type: 'text' }, ringSize: 8192 });
     const sink: Uint8Array[] = [];
-    const output = await createXmlWriter({ encoding: { type: 'text' }, output: (views) => void sink.push(...views.map((v) => v.slice())) });
+    const output = await createXmlWriter({
+      encoding: { type: 'text' },
+      output: (views) => void sink.push(...views.map((v) => v.slice())),
+    });
     for (const w of [writer, output]) {
       w.writeStartElement('', 'a', NS);
-      for (const source of [new Blob([data]), streamOf(chunksOf(data, 777)), generate(chunksOf(data, 4096)), Readable.from([Buffer.from(data)])]) {
+      for (const source of [
+        new Blob([data]),
+        streamOf(chunksOf(data, 777)),
+        generate(chunksOf(data, 4096)),
+        Readable.from([Buffer.from(data)]),
+      ]) {
         w.writeStartElement('', 'b', NS);
         await writeAttachment(w, source);
         w.writeEndElement();
@@ -304,7 +311,9 @@ describe('writeAttachment: sources are released when the writer fails', () => {
     }
   });
 
-  test('abort mid-stream: the stream errors, the file is closed, no close delimiter', { skip: noProc && 'needs /proc/self/fd' }, async () => {
+  test('abort mid-stream: the stream errors, the file is closed, no close delimiter', {
+    skip: noProc && 'needs /proc/self/fd',
+  }, async () => {
     const filePath = join(dir, 'large.bin');
     await writeFile(filePath, pattern(4 << 20, 11));
     const controller = new AbortController();

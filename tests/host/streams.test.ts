@@ -12,7 +12,6 @@ const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.streams@test' }
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const RING = 16 * 1024;
 
-
 /** A SOAP-like document with one large pushBytes attachment and one small writeBytes value. */
 async function writeDocument(writer: XmlWriter, attachment: Uint8Array, declareSize = true): Promise<void> {
   const ns = 'urn:streams-test';
@@ -27,9 +26,12 @@ async function writeDocument(writer: XmlWriter, attachment: Uint8Array, declareS
   writer.writeEndElement();
   writer.writeStartElement(undefined, 'data', ns);
   // MTOM defers the callback to end(); the text encoding runs it now.
-  await writer.pushBytes(async (sink) => {
-    for (let at = 0; at < attachment.length; at += 10_000) await sink.write(attachment.subarray(at, at + 10_000));
-  }, declareSize ? { size: attachment.length } : {});
+  await writer.pushBytes(
+    async (sink) => {
+      for (let at = 0; at < attachment.length; at += 10_000) await sink.write(attachment.subarray(at, at + 10_000));
+    },
+    declareSize ? { size: attachment.length } : {},
+  );
   writer.writeEndElement();
   writer.writeEndElement();
   writer.writeEndElement();
@@ -46,14 +48,19 @@ async function buffered(options: XmlWriterOptions, attachment: Uint8Array): Prom
 
 /** Part Content-IDs carry a per-writer random nonce: the same length is kept, so only it differs. */
 function normalize(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('latin1').replace(/\.[0-9a-f]{16}@mtom-stream/g, '.NONCE-NONCE-NONC@mtom-stream');
+  return Buffer.from(bytes)
+    .toString('latin1')
+    .replace(/\.[0-9a-f]{16}@mtom-stream/g, '.NONCE-NONCE-NONC@mtom-stream');
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-async function readDefault(readable: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
+async function readDefault(
+  readable: ReadableStream<Uint8Array>,
+  onChunk?: (chunk: Uint8Array) => void,
+): Promise<Uint8Array> {
   const reader = readable.getReader();
   const chunks: Uint8Array[] = [];
   for (;;) {
@@ -262,9 +269,12 @@ describe('createXmlWriterStream', () => {
     const { writer, readable } = await createXmlWriterStream({ encoding: { type: 'text' }, ringSize: 4096 });
     const reading = readDefault(readable).catch((error: unknown) => error);
     writer.writeStartElement(undefined, 'a', 'urn:x');
-    assert.throws(() => {
-      for (let i = 0; i < 1000; i++) writer.writeChars('0123456789');
-    }, { code: 'WS_E_QUOTA_EXCEEDED' });
+    assert.throws(
+      () => {
+        for (let i = 0; i < 1000; i++) writer.writeChars('0123456789');
+      },
+      { code: 'WS_E_QUOTA_EXCEEDED' },
+    );
     assert.equal(((await reading) as { code?: string }).code, 'WS_E_QUOTA_EXCEEDED');
     await assert.rejects(writer.end(), { code: 'WS_E_OBJECT_FAULTED' });
     // The test runner fails a test that leaves an unhandled rejection behind.
