@@ -380,7 +380,7 @@ export class ReaderCore {
   }
 
   static async create(options: ReaderCoreOptions): Promise<ReaderCore> {
-    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const simd = options.simd ?? detectSimd();
     const windowSize = options.windowSize;
     const reused = idleReaders.get(`${simd}:${windowSize}`)?.pop();
     if (reused) return reused;
