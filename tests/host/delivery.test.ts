@@ -67,7 +67,9 @@ const outputs: Record<string, () => Output> = {
   'sync callback': () => {
     const chunks: Uint8Array[] = [];
     return {
-      output: (views) => void views.forEach((v) => chunks.push(v.slice())),
+      output: (views) => {
+        for (const v of views) chunks.push(v.slice());
+      },
       result: () => Buffer.concat(chunks),
     };
   },

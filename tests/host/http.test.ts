@@ -133,7 +133,9 @@ function streamOf(bytes: Uint8Array, chunk: number, onCancel?: (reason: unknown)
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += chunk)));
+      const end = at + chunk;
+      controller.enqueue(bytes.slice(at, end));
+      at = end;
     },
     cancel: onCancel,
   });
@@ -266,7 +268,7 @@ describe('postMessage (fetch)', () => {
     assert.equal(response.status, 200);
     checkContentLength(request);
     assert.equal(request.headers['content-type'], 'text/xml; charset=utf-8');
-    assert.equal(request.headers['soapaction'], '"urn:http-test/upload"');
+    assert.equal(request.headers.soapaction, '"urn:http-test/upload"');
     assert.equal(request.headers['mime-version'], undefined);
     assert.ok(request.body.equals(expected));
   });

@@ -439,7 +439,15 @@ describe('the text encoding checks a declared size as MTOM does', () => {
         4,
         (w, size) => {
           let once = false;
-          return w.pullBytes((view) => (once ? 0 : ((once = true), view.fill(1, 0, 3), 3)), { size });
+          return w.pullBytes(
+            (view) => {
+              if (once) return 0;
+              once = true;
+              view.fill(1, 0, 3);
+              return 3;
+            },
+            { size },
+          );
         },
       ],
       ['a source with a wrong size', 5, (w, size) => writeAttachment(w, new Uint8Array(3), { size })],

@@ -799,7 +799,9 @@ async function finish(m: Model, r: Real): Promise<void> {
   const parsed = parseMtom(sent, r.writer.contentType);
   assert.equal(rebuildXml(parsed), m.xml);
   assert.equal(parsed.parts.length - 1, m.parts.length);
-  parsed.parts.slice(1).forEach((part, i) => assert.deepEqual(part.bytes, new Uint8Array(m.parts[i])));
+  parsed.parts.slice(1).forEach((part, i) => {
+    assert.deepEqual(part.bytes, new Uint8Array(m.parts[i]));
+  });
 }
 
 test(`the writer follows its model over ${RUNS} random call sequences`, async (t) => {

@@ -239,7 +239,9 @@ describe('writeAttachment: every source kind round trips', () => {
     let cancelled: unknown;
     const strings = new ReadableStream({
       pull: (c) => c.enqueue('not bytes'),
-      cancel: (reason) => void (cancelled = reason),
+      cancel: (reason) => {
+        cancelled = reason;
+      },
     });
     second.writeStartElement(undefined, 'a', NS);
     writeAttachment(second, strings as ReadableStream<Uint8Array>);
@@ -253,7 +255,11 @@ describe('writeAttachment: sources are released when the writer fails', () => {
     const filePath = join(dir, 'never.bin');
     await writeFile(filePath, pattern(10));
     let streamCancel: unknown = 'not cancelled';
-    const stream = new ReadableStream<Uint8Array>({ cancel: (reason) => void (streamCancel = reason) });
+    const stream = new ReadableStream<Uint8Array>({
+      cancel: (reason) => {
+        streamCancel = reason;
+      },
+    });
     let returned = false;
     const iterable: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
@@ -282,7 +288,11 @@ describe('writeAttachment: sources are released when the writer fails', () => {
 
   test('a failing part releases the sources of the parts after it', async () => {
     let cancelled: unknown;
-    const later = new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) });
+    const later = new ReadableStream<Uint8Array>({
+      cancel: (reason) => {
+        cancelled = reason;
+      },
+    });
     const laterNode = Readable.from([Buffer.from('later')]);
     const failing = new ReadableStream<Uint8Array>({
       start(controller) {
