@@ -14,7 +14,12 @@ export type { PartHeaderOptions } from './part-headers.js';
 export type { OutputCallback } from './ring.js';
 export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js';
 export { engineSupportsSimd } from './wasm.js';
-export { createXmlWriterStream, type XmlWriterStream, type XmlWriterStreamOptions, type TransferProgress } from './streams.js';
+export {
+  createXmlWriterStream,
+  type XmlWriterStream,
+  type XmlWriterStreamOptions,
+  type TransferProgress,
+} from './streams.js';
 export { writeAttachment, sourceSize, type AttachmentSource, type AttachmentOptions } from './sources.js';
 export { postMessage, supportsRequestStreams, type BuildMessage, type PostMessageOptions } from './http.js';
 export type { UploadMode } from './post-message-options.js';

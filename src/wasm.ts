@@ -387,7 +387,11 @@ export class ReaderCore {
   private readonly outputPtr: number;
   private readonly stagingPtr: number;
 
-  private constructor(private readonly core: ReaderExports, buffer: ArrayBuffer, windowSize: number) {
+  private constructor(
+    private readonly core: ReaderExports,
+    buffer: ArrayBuffer,
+    windowSize: number,
+  ) {
     this.simd = core.simdBuild() === 1;
     this.windowPtr = core.readerWindowPtr();
     this.outputPtr = core.readerOutputPtr();
@@ -399,7 +403,7 @@ export class ReaderCore {
   }
 
   static async create(options: ReaderCoreOptions): Promise<ReaderCore> {
-    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const simd = options.simd ?? detectSimd();
     const windowSize = options.windowSize;
     const reused = idleReaders.get(`${simd}:${windowSize}`)?.pop();
     if (reused) return reused;
