@@ -4,6 +4,7 @@
  * sink (reserve → read into the view → commit: no intermediate buffer).
  */
 import { realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,7 +37,7 @@ export function baseDirFor(input: string): string {
 
 /** Checks that a path is a readable regular file and returns its size. */
 export function fileSize(path: string, label: string): number {
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(path);
   } catch (error) {

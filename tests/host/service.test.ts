@@ -83,7 +83,9 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += 5000 + (at % 7919))));
+      const end = at + 5000 + (at % 7919);
+      controller.enqueue(bytes.slice(at, end));
+      at = end;
     },
   });
 }
