@@ -1,38 +1,17 @@
-// The base64 and MTOM benchmarks in headless Chromium: dist/ loaded as plain ESM from a tiny
-// static server on 127.0.0.1, compared with what a page can use without the library
-// (btoa over String.fromCharCode chunks, base64-js, Uint8Array#toBase64 where the browser has it;
-// template strings for messages). Skips with a message if Chromium is missing.
+// The base64, MTOM and upload benchmarks in every browser engine found here (Chromium, Firefox,
+// WebKit; tests/browser/engines.mjs): dist/ loaded as plain ESM from a tiny static HTTP/1.1
+// server on 127.0.0.1, compared with what a page can use without the library (btoa over
+// String.fromCharCode chunks, base64-js, Uint8Array#toBase64 where the browser has it; template
+// strings for messages; a plain XMLHttpRequest of the same File for uploads). An engine that is
+// missing is reported as skipped, with the reason.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
+import { findEngines } from '../tests/browser/engines.mjs';
 import { KiB, MiB, sizeLabel } from './lib/harness.mjs';
 import { fmt, header, QUICK, ROOT, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-header('browser: base64 and MTOM in headless Chromium');
-if (!existsSync(CHROMIUM)) {
-  console.log(`SKIPPED: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH, or install the chromium package).`);
-  writeResults('browser', { skipped: `no Chromium at ${CHROMIUM}` });
-  process.exit(0);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch {
-  console.log('SKIPPED: playwright-core is not installed.');
-  writeResults('browser', { skipped: 'playwright-core is not installed' });
-  process.exit(0);
-}
+header('browser: base64, MTOM and uploads in Chromium, Firefox and WebKit');
 
 const TYPES = {
   '.js': 'text/javascript',
@@ -43,7 +22,6 @@ const TYPES = {
   '.map': 'application/json',
 };
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream bench</title>
-<script type="importmap">{"imports":{"@assemblyscript/loader":"/node_modules/@assemblyscript/loader/index.js"}}</script>
 <script src="/node_modules/base64-js/base64js.min.js"></script>
 <script type="module">
   import('/bench/lib/browser-page.mjs').catch((e) => { window.benchError = String(e && e.stack || e); });
@@ -51,6 +29,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream bench</tit
 
 const server = createServer((req, res) => {
   const url = new URL(req.url, 'http://127.0.0.1');
+  if (req.method === 'POST' && url.pathname === '/upload') {
+    let received = 0;
+    req.on('data', (chunk) => (received += chunk.length));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ received }));
+    });
+    return undefined;
+  }
   if (url.pathname === '/favicon.ico') {
     res.writeHead(204);
     return res.end();
@@ -68,36 +55,23 @@ const server = createServer((req, res) => {
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
     'cache-control': 'no-store',
   });
-  res.end(readFileSync(file));
+  return res.end(readFileSync(file));
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
-let browser;
-try {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  const page = await browser.newPage();
-  page.on('console', (m) => console.log(`  [page] ${m.text()}`));
-  page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
-  await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.benchReady === true || window.benchError !== undefined, null, {
-    timeout: 30000,
-  });
-  const error = await page.evaluate(() => window.benchError);
-  if (error) throw new Error(`the page failed to load: ${error}`);
-  const config = {
-    seconds: SECONDS,
-    rounds: ROUNDS,
-    sizes: [4 * KiB, 256 * KiB, MiB, QUICK ? 16 * MiB : 64 * MiB],
-    bytes: QUICK ? 32 * MiB : 64 * MiB,
-  };
-  const version = browser.version();
-  console.log(`Chromium ${version}\n`);
-  const r = await page.evaluate((c) => window.runBench(c), config);
+const config = {
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  sizes: [4 * KiB, 256 * KiB, MiB, QUICK ? 16 * MiB : 64 * MiB],
+  bytes: QUICK ? 32 * MiB : 64 * MiB,
+  uploadBytes: QUICK ? 16 * MiB : 64 * MiB,
+  uploadRounds: QUICK ? 3 : 5,
+};
 
+function report(r) {
   console.log(
-    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; ` +
-      `writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
+    `Uint8Array#toBase64: ${r.base64.hasToBase64 ? 'available' : 'not available'}; writer picked the ${r.simdCoreChosen ? 'SIMD' : 'scalar'} core`,
   );
   table(
     r.base64.sizes.flatMap((s) =>
@@ -139,8 +113,52 @@ try {
       'vs template': fmt.x(m.vsTemplate),
     })),
   ]);
-  writeResults('browser', { chromium: version, ...r });
+  const u = r.upload;
+  console.log(`a ${sizeLabel(u.bytes)} File uploaded to 127.0.0.1 over HTTP/1.1 (median of ${u.rounds} rounds):`);
+  table([
+    {
+      upload: 'postMessage (MTOM, Blob + XMLHttpRequest)',
+      'MB/s': fmt.mbs(u.libraryMBps * 1e6),
+      'vs plain XHR': fmt.x(u.vsPlain),
+    },
+    { upload: 'the File alone, plain XMLHttpRequest', 'MB/s': fmt.mbs(u.plainMBps * 1e6), 'vs plain XHR': fmt.x(1) },
+  ]);
+}
+
+/** Polls an expression in the page until it is truthy. */
+async function waitFor(browser, source, ms) {
+  const until = Date.now() + ms;
+  while (!(await browser.evaluate(source))) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${source}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const results = {};
+const skipped = {};
+try {
+  for (const engine of await findEngines()) {
+    if (!engine.available) {
+      console.log(`SKIPPED ${engine.name}: ${engine.reason}`);
+      skipped[engine.name] = engine.reason;
+      continue;
+    }
+    const browser = await engine.launch();
+    try {
+      console.log(`\n### ${browser.version}\n`);
+      await browser.open(`${origin}/`);
+      await waitFor(browser, 'window.benchReady === true || window.benchError !== undefined', 30_000);
+      const error = await browser.evaluate('window.benchError || null');
+      if (error) throw new Error(`the page failed to load: ${error}`);
+      const r = await browser.evaluate(`window.runBench(${JSON.stringify(config)})`);
+      report(r);
+      results[engine.name] = { version: browser.version, ...r };
+    } finally {
+      await browser.close();
+    }
+  }
+  writeResults('browser', { engines: results, skipped });
 } finally {
-  await browser?.close();
+  server.closeAllConnections();
   server.close();
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { environment, fmt, RESULTS, table } from './lib/report.mjs';
 
-const BENCHES = ['base64', 'ring-copy', 'attachment', 'messages', 'file-attachment', 'browser'];
+const BENCHES = ['base64', 'ring-copy', 'attachment', 'messages', 'file-attachment', 'browser', 'service-upload'];
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));
@@ -89,6 +89,17 @@ if (ranNames.has('browser')) {
     for (const s of b.base64.sizes.filter((s) => s.size === 1024 * 1024))
       for (const a of s.alternatives.slice(0, 1))
         add('browser', 'wasm SIMD base64 vs btoa chunks, 1 MiB', fmt.x(a.vsBtoa), '(no target)', undefined);
+}
+if (ranNames.has('service-upload')) {
+  const u = load('service-upload');
+  if (u.skipped) add('service-upload', 'skipped', u.skipped, '', undefined);
+  else {
+    const template = u.results.find((r) => r.case === 'template');
+    for (const r of u.results.filter((r) => r !== template)) {
+      add('service-upload', `${r.case} vs template, ${u.bytes / 2 ** 20} MiB to Metro`, fmt.x(r.rate / template.rate), '(no target)', undefined);
+      add('service-upload', `${r.case} client peak RSS − idle`, `${r.peakAboveIdleMiB.toFixed(1)} MiB`, '(no target)', undefined);
+    }
+  }
 }
 console.log(`\n## Summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 table(ran.map((r) => ({ benchmark: r.name, status: r.ok ? 'ok' : 'FAILED', seconds: r.seconds.toFixed(1) })));

@@ -1,33 +1,65 @@
 /**
- * createXmlWriter: WsCreateWriter + WsSetOutput in one call. Instantiates a core for the writer
- * (compiled once per process), picks the encoding and writes what precedes the document.
+ * createXmlWriter: WsCreateWriter + WsSetOutput in one call. Resolves the options, instantiates
+ * a core for the writer (compiled once per process), picks the encoding and writes what precedes
+ * the document.
  */
+import { CallDiscipline } from './call-discipline.js';
 import type { Encoding } from './encodings/encoding.js';
 import { MtomEncoding } from './encodings/mtom.js';
 import { TextEncoding } from './encodings/text.js';
-import { invalidArg, operationAborted } from './errors.js';
+import { operationAborted } from './errors.js';
 import { resolveOptions, type XmlWriterOptions } from './options.js';
-import { RingChannel } from './ring.js';
-import type { SinkOwner } from './sink.js';
+import { RingChannel, type OutputCallback } from './ring.js';
 import { Core } from './wasm.js';
 import { XmlTextOutput } from './xml-text.js';
 import { XmlWriter } from './xml-writer.js';
 
+/** A writer without an `output` callback: `end()` resolves with the whole message (WS_XML_WRITER_BUFFER_OUTPUT). */
+export interface BufferedXmlWriter extends XmlWriter {
+  end(): Promise<Uint8Array>;
+}
+
+/**
+ * Creates an XML writer (WsCreateWriter + WsSetOutput) over its own WebAssembly memory; the
+ * module is compiled once per process or page and cached.
+ *
+ * @param options Encoding (`{ type: 'text' }` by default, or `{ type: 'mtom', … }`), the output
+ *   callback, quotas and the rest of {@link XmlWriterOptions}, each with its default.
+ * @returns A writer positioned before the root element. With `output`, bytes go to the callback
+ *   as they are written and `end()` resolves with `undefined`; without it, the message is kept
+ *   and `end()` resolves with it as one `Uint8Array` (a {@link BufferedXmlWriter}).
+ * @throws XmlWriterError `E_INVALIDARG` for a bad option, `WS_E_OPERATION_ABORTED` if `signal` is
+ *   already aborted.
+ *
+ * @example
+ * const writer = await createXmlWriter({ encoding: { type: 'mtom' } });
+ * writer.writeStartElement('', 'Document', 'urn:example');
+ * writer.writeBytes(new Uint8Array(1024));
+ * const message = await writer.end(); // Uint8Array; send with `Content-Type: writer.contentType`
+ */
+export async function createXmlWriter(options?: XmlWriterOptions & { output?: undefined }): Promise<BufferedXmlWriter>;
+/**
+ * Creates an XML writer whose bytes go to `options.output` (WS_WRITE_CALLBACK) as they are
+ * written; `end()` resolves with `undefined` once the output has taken everything.
+ * See the first signature for the options and errors.
+ */
+export async function createXmlWriter(options: XmlWriterOptions & { output: OutputCallback }): Promise<XmlWriter>;
+/** Creates an XML writer; `end()` resolves with the message when there is no `output`. */
+export async function createXmlWriter(options?: XmlWriterOptions): Promise<XmlWriter>;
 export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
   const resolved = resolveOptions(options);
-  const { signal } = options;
+  const { signal, encoding } = resolved;
   if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
-  const encoding = options.encoding ?? { type: 'text' };
-  if (encoding.type !== 'text' && encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
-  const core = await Core.create({ ringSize: resolved.ringSize, scratchSize: resolved.scratchSize, simd: resolved.simd });
-  const channel = new RingChannel(core, options.output);
+  const { ringSize, scratchSize, simd } = resolved;
+  const core = await Core.create({ ringSize, scratchSize, simd });
+  const discipline = new CallDiscipline();
+  const channel = new RingChannel(core, resolved.output, discipline);
   const text = new XmlTextOutput(channel);
-  const createEncoding = (owner: SinkOwner): Encoding =>
+  const chosen: Encoding =
     encoding.type === 'mtom'
-      ? new MtomEncoding({ ...encoding }, channel, text, owner, resolved.maxMimePartsBufferSize, options.onProgress)
-      : new TextEncoding({ ...encoding }, channel, text, owner);
-  const writer = new XmlWriter(channel, text, resolved, createEncoding);
-  writer.begin();
+      ? new MtomEncoding({ ...resolved, encoding }, channel, text, discipline)
+      : new TextEncoding(encoding, channel, text, discipline);
+  const writer = new XmlWriter(channel, text, resolved, chosen, discipline);
   signal?.addEventListener('abort', () => writer.abort(signal.reason), { once: true, signal: writer.signal });
   return writer;
 }

@@ -19,6 +19,18 @@ export const ErrorCodes = {
 
 export type XmlWriterErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * The one error type the writer throws. `code` is stable and names the WWSAPI error it mirrors;
+ * `hresult` is that error's number. The first failure faults the writer: later calls throw
+ * `WS_E_OBJECT_FAULTED` with the first failure as `cause`.
+ *
+ * @example
+ * try {
+ *   writer.writeStartElement('', 'not a name', 'urn:example');
+ * } catch (error) {
+ *   if (error instanceof XmlWriterError && error.code === 'E_INVALIDARG') console.error(error.message);
+ * }
+ */
 export class XmlWriterError extends Error {
   override readonly name = 'XmlWriterError';
   /** Stable string code, e.g. `WS_E_QUOTA_EXCEEDED`. */
@@ -39,3 +51,22 @@ export const invalidFormat = (message: string) => new XmlWriterError('WS_E_INVAL
 export const quotaExceeded = (message: string) => new XmlWriterError('WS_E_QUOTA_EXCEEDED', message);
 export const operationAborted = (message: string, cause?: unknown) =>
   new XmlWriterError('WS_E_OPERATION_ABORTED', message, { cause });
+/**
+ * An attachment source that could not deliver its bytes (a missing file, a stream that errored):
+ * WS_E_INVALID_FORMAT with the source's own error as its cause. A writer error passes as it is.
+ */
+export const sourceFailed = (cause: unknown): XmlWriterError =>
+  cause instanceof XmlWriterError
+    ? cause
+    : new XmlWriterError(
+        'WS_E_INVALID_FORMAT',
+        `the attachment source failed${cause instanceof Error ? `: ${cause.message}` : ''}`,
+        { cause },
+      );
+/** A call on a faulted writer: `cause` is the failure that faulted it. */
+export const objectFaulted = (cause: unknown) =>
+  new XmlWriterError(
+    'WS_E_OBJECT_FAULTED',
+    `the writer is faulted by an earlier failure${cause instanceof Error ? `: ${cause.message}` : ''}`,
+    { cause },
+  );

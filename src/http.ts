@@ -4,7 +4,9 @@
  * an exact Content-Length; otherwise the body streams with chunked transfer (HTTP/1.1) or HTTP/2
  * framing. src/node.ts adds the same over node:http.
  */
+import { inBrowser, postBlobMessage, type UploadMode } from './browser-upload.js';
 import { invalidArg } from './errors.js';
+import { requestStreamFailed, requestStreamsUnsupported } from './request-stream-error.js';
 import { createOutputQueue, queueToReadableStream, type OutputQueue, type XmlWriterStreamOptions } from './streams.js';
 import type { XmlWriter } from './xml-writer.js';
 
@@ -79,9 +81,15 @@ export interface PostMessageOptions extends XmlWriterStreamOptions {
   /** Other fetch options (credentials, mode, …). */
   init?: Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal' | 'duplex'>;
   /**
-   * Collect the message into a Blob and send that, for browsers without streaming request bodies
-   * (memory: the whole message). Default: only where `supportsRequestStreams()` is false.
+   * How the body is sent. `'blob'`: the message is written into a Blob that references Blob and
+   * File attachments without reading them (MTOM), then sent with XMLHttpRequest, whose progress
+   * counts bytes really sent; works over any HTTP version (src/browser-upload.ts). `'stream'`:
+   * a ReadableStream body with fetch, written as it is sent (Chromium over HTTP/2 or later, Node);
+   * where that cannot work it fails with a RequestStreamError. Default: `'blob'` in browsers
+   * (windows and workers) and wherever fetch cannot stream, else `'stream'` (Node).
    */
+  upload?: UploadMode;
+  /** Older spelling: `true` is `upload: 'blob'`, `false` is `upload: 'stream'`. */
   bufferBody?: boolean;
 }
 
@@ -92,7 +100,14 @@ export interface PostMessageOptions extends XmlWriterStreamOptions {
  * close delimiter), or the transport's (the writer is then aborted and its sources released).
  */
 export async function postMessage(url: string | URL, build: BuildMessage, options: PostMessageOptions = {}): Promise<Response> {
-  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, bufferBody, ...writerOptions } = options;
+  const { bufferBody } = options;
+  const upload = options.upload ?? (bufferBody === undefined ? defaultUpload() : bufferBody ? 'blob' : 'stream');
+  if (upload === 'blob') return postBlobMessage(url, build, options);
+  if (upload !== 'stream') throw invalidArg("upload is 'blob' or 'stream'");
+  // Never hand fetch a stream it would send as the text "[object ReadableStream]".
+  if (!supportsRequestStreams()) throw requestStreamsUnsupported();
+  const { fetch: fetchImpl = globalThis.fetch, method = 'POST', headers: extra, init, ...rest } = options;
+  const { upload: _upload, bufferBody: _bufferBody, ...writerOptions } = rest;
   const message = await prepareMessage(build, writerOptions);
   const { writer } = message;
   const headers = new Headers(extra);
@@ -113,21 +128,24 @@ export async function postMessage(url: string | URL, build: BuildMessage, option
     });
   };
   try {
-    if (bufferBody ?? !supportsRequestStreams()) {
-      headers.delete('Content-Length');
-      const [blob] = await Promise.all([new Response(readable).blob(), message.done]);
-      return await send(blob);
-    }
     const [response] = await Promise.all([send(readable), message.done]);
     return response;
   } catch (error) {
-    throw transportFailed ? transportError : message.failure(error);
+    if (!transportFailed) throw message.failure(error);
+    // In a browser a network failure of a stream body is most often the HTTP version: say so.
+    throw inBrowser() && transportError instanceof TypeError ? requestStreamFailed(transportError) : transportError;
   }
 }
 
+/** `'blob'` in browsers (windows and workers) and wherever fetch cannot stream a body; else `'stream'`. */
+function defaultUpload(): UploadMode {
+  return inBrowser() || !supportsRequestStreams() ? 'blob' : 'stream';
+}
+
 /**
- * Whether fetch here streams a ReadableStream request body (Chromium ≥ 105, Node, Deno; not
- * Firefox or Safari as of 2025). Chromium streams only over HTTP/2 or later.
+ * Whether fetch here accepts a ReadableStream request body (Chromium ≥ 105, Node, Deno; not
+ * Firefox or Safari). It says nothing of the connection: Chromium sends one only over HTTP/2 or
+ * later, and fails over HTTP/1.1 (postMessage then rejects with a RequestStreamError).
  */
 export function supportsRequestStreams(): boolean {
   try {

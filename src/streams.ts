@@ -139,8 +139,11 @@ export class OutputQueue {
     return filled;
   }
 
-  /** A copy of the rest of the current span: the consumer may keep it. */
-  take(): Uint8Array<ArrayBuffer> {
+  /**
+   * A copy of the rest of the current span: the consumer may keep it. Typed as `slice` returns, so
+   * the declaration reads `Uint8Array` for TypeScript before 5.7 (not generic there) too.
+   */
+  take(): ReturnType<Uint8Array['slice']> {
     if (!this.settle) return new Uint8Array(0);
     const chunk = this.spans[this.index].slice(this.offset);
     this.offset += chunk.length;
@@ -152,7 +155,8 @@ export class OutputQueue {
   /** The consumer went away: the writer is aborted (WS_E_OPERATION_ABORTED), the delivery rejected. */
   cancel(reason: unknown): void {
     this.writer?.abort(reason);
-    // After end() has begun, abort() is a no-op: fail the final delivery so end() rejects.
+    // Once end() has handed over the last byte, abort() leaves the message alone; the consumer
+    // has not taken it, so the final delivery fails and end() rejects.
     this.fail(operationAborted('the output stream was cancelled', reason));
   }
 
@@ -171,8 +175,8 @@ export class OutputQueue {
     this.firstOutput?.();
     // When the writer has failed, the delivery resolves: a rejection would go unhandled in the
     // ring if the writer failed in a synchronous call while the delivery was pending. Whatever
-    // waited on it then meets the stopped output. Otherwise (a cancel after end() began) the
-    // waiting end() receives the rejection.
+    // waited on it then meets the stopped output. Otherwise (a cancel once end() has handed
+    // over the last byte) the waiting end() receives the rejection.
     this.settle?.(this.writerFailed ? undefined : reason);
     this.notify();
     for (const listener of this.failureListeners.splice(0)) listener(reason);
@@ -244,10 +248,28 @@ export function queueToReadableStream(queue: OutputQueue): ReadableStream<Uint8A
       queue.cancel(reason);
     },
   };
-  const stream = new ReadableStream(source);
+  // Without byte streams (WebKit), a default stream with the same pull: reads get copies.
+  const stream = hasByteStreams()
+    ? new ReadableStream(source)
+    : new ReadableStream({ ...source, type: undefined } as UnderlyingDefaultSource<Uint8Array>, { highWaterMark: 0 });
   // A failure errors the stream at once, even with no read pending (a no-op once cancelled).
   queue.onFailure((reason) => controller.error(reason));
   return stream as ReadableStream<Uint8Array>;
+}
+
+let byteStreams: boolean | undefined;
+
+/** Whether this engine has readable byte streams (Streams §4.7); WebKit does not implement them. */
+function hasByteStreams(): boolean {
+  if (byteStreams === undefined) {
+    try {
+      new ReadableStream({ type: 'bytes' });
+      byteStreams = true;
+    } catch {
+      byteStreams = false;
+    }
+  }
+  return byteStreams;
 }
 
 /**

@@ -1,7 +1,7 @@
-// Runs inside headless Chromium (loaded by bench/browser.mjs): the base64 and MTOM benchmarks
-// against the pure-JS alternatives a page has. Plain ESM; @assemblyscript/loader comes from the
-// page's import map and base64-js from its UMD build (window.base64js).
-import { createXmlWriter } from '../../dist/index.js';
+// Runs inside a browser (Chromium, Firefox or WebKit, loaded by bench/browser.mjs): the base64,
+// MTOM and upload benchmarks against what a page has without the library. Plain ESM with no
+// import map (dist/ has no bare imports); base64-js comes from its UMD build (window.base64js).
+import { createXmlWriter, postMessage, writeAttachment } from '../../dist/index.js';
 import { sampleData, templateEnvelope, writeEnvelope } from './envelope.mjs';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel } from './harness.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './mtom.mjs';
@@ -317,6 +317,62 @@ async function messagesBench({ seconds, rounds }) {
   };
 }
 
+/** One XMLHttpRequest POST of `body`; resolves with the byte count the server says it received. */
+function plainXhr(url, body) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.responseType = 'json';
+    xhr.upload.addEventListener('progress', () => {});
+    xhr.onload = () => resolve(xhr.response.received);
+    xhr.onerror = () => reject(new Error('upload failed'));
+    xhr.send(body);
+  });
+}
+
+/**
+ * A File uploaded to the loopback server: postMessage (the default Blob upload, MTOM around the
+ * File, XMLHttpRequest with progress) against the same File sent alone with a plain
+ * XMLHttpRequest. Interleaved rounds; the server's byte count is checked every time.
+ */
+async function uploadBench({ uploadBytes, uploadRounds }) {
+  const file = new File([pseudoRandomBytes(uploadBytes)], 'data.bin', { type: 'application/octet-stream' });
+  const build = async (writer) => {
+    writer.writeStartElement('', 'Upload', 'urn:example');
+    await writeAttachment(writer, file);
+    writer.writeEndElement();
+  };
+  const timings = { library: [], plain: [] };
+  for (let round = 0; round < uploadRounds + 1; round++) {
+    let t = performance.now();
+    let events = 0;
+    const response = await postMessage('/upload', build, {
+      encoding: { type: 'mtom' },
+      onTransferProgress: () => events++,
+    });
+    const received = (await response.json()).received;
+    const libraryMs = performance.now() - t;
+    check(
+      received > uploadBytes && received < uploadBytes + 4096 && events > 0,
+      `postMessage upload: ${received} bytes, ${events} progress events`,
+    );
+    t = performance.now();
+    check((await plainXhr('/upload', file)) === uploadBytes, 'plain XMLHttpRequest upload');
+    const plainMs = performance.now() - t;
+    if (round === 0) continue; // warm-up
+    timings.library.push(libraryMs);
+    timings.plain.push(plainMs);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return {
+    bytes: uploadBytes,
+    rounds: uploadRounds,
+    libraryMBps: uploadBytes / 1e3 / median(timings.library),
+    plainMBps: uploadBytes / 1e3 / median(timings.plain),
+    vsPlain: median(timings.plain.map((p, i) => p / timings.library[i])),
+  };
+}
+
 window.runBench = async (config) => {
   const t0 = performance.now();
   const result = {
@@ -325,6 +381,7 @@ window.runBench = async (config) => {
     base64: await base64Bench(config),
     attachment: await attachmentBench(config),
     messages: await messagesBench(config),
+    upload: await uploadBench(config),
   };
   result.seconds = (performance.now() - t0) / 1000;
   result.sink = keep > 0;

@@ -102,12 +102,17 @@ async function readAll(readable, byob = 0) {
 
 /** A ReadableStream source written through createXmlWriterStream, read with `byob`-byte buffers or a default reader. */
 async function streamScenario(simd, name, byob) {
+  if (byob > 0 && typeof ReadableStreamBYOBReader === 'undefined')
+    return { unsupported: 'this engine has no BYOB reader (ReadableStreamBYOBReader)' };
   const { writer, readable } = await mtom.createXmlWriterStream({ simd, ringSize: 16384, encoding: mtomOptions(name) });
   const data = bytes(1_000_003, 8);
   const reading = readAll(readable, byob);
   await envelope(writer, async () => {
     writer.writeStartElement('', 'Data', 'urn:example');
-    await mtom.writeAttachment(writer, chunkedStream(data, [1, 4096, 65537, 3, 777]), { size: data.length, contentType: 'video/mp4' });
+    await mtom.writeAttachment(writer, chunkedStream(data, [1, 4096, 65537, 3, 777]), {
+      size: data.length,
+      contentType: 'video/mp4',
+    });
     writer.writeEndElement();
   });
   const expectedLength = writer.expectedLength();
@@ -147,7 +152,11 @@ export const scenarios = {
     const file = new File([bytes(70_001, 7)], 'photo.png', { type: 'image/png' });
     const empty = new Blob([]);
     await envelope(writer, async () => {
-      for (const [name, source] of [['Blob', blob], ['File', file], ['Empty', empty]]) {
+      for (const [name, source] of [
+        ['Blob', blob],
+        ['File', file],
+        ['Empty', empty],
+      ]) {
         writer.writeStartElement('', name, 'urn:example');
         await mtom.writeAttachment(writer, source);
         writer.writeEndElement();
@@ -171,14 +180,19 @@ export const scenarios = {
   /** pushBytes filling ring windows in place (reserve/commit), and pullBytes; an asynchronous output. */
   async 'pushBytes reserve/commit and pullBytes, asynchronous output'(simd) {
     const { chunks, output } = collector({ async: true });
-    const writer = await createXmlWriter({ simd, output, ringSize: 8192, encoding: mtomOptions('push', { action: 'urn:example:Upload' }) });
+    const writer = await createXmlWriter({
+      simd,
+      output,
+      ringSize: 8192,
+      encoding: mtomOptions('push', { action: 'urn:example:Upload' }),
+    });
     const pushed = bytes(200_000, 9);
     const pulled = bytes(150_000, 10);
     await envelope(writer, () => {
       writer.writeStartElement('', 'Pushed', 'urn:example');
       writer.pushBytes(
         async (sink) => {
-          for (let at = 0; at < pushed.length; ) {
+          for (let at = 0; at < pushed.length;) {
             const view = await sink.reserve(Math.min(5000, pushed.length - at));
             view.set(pushed.subarray(at, at + view.length));
             await sink.commit(view.length);
@@ -233,6 +247,7 @@ export async function digest(data) {
 
 /** What is compared across environments: length, digest, and the head of the message for messages. */
 export async function summarize(result) {
+  if (result.unsupported) return { unsupported: result.unsupported };
   const head = Array.from(result.bytes.subarray(0, 600), (b) => String.fromCharCode(b)).join('');
   return {
     length: result.bytes.length,
@@ -245,7 +260,9 @@ export async function summarize(result) {
 }
 
 export function endsWithCloseDelimiter(message) {
-  const tail = Array.from(message.subarray(Math.max(0, message.length - BOUNDARY.length - 8)), (b) => String.fromCharCode(b)).join('');
+  const tail = Array.from(message.subarray(Math.max(0, message.length - BOUNDARY.length - 8)), (b) =>
+    String.fromCharCode(b),
+  ).join('');
   return tail.endsWith(`\r\n--${BOUNDARY}--\r\n`);
 }
 
@@ -317,6 +334,28 @@ export async function environmentChecks() {
     assert(code === 'WS_E_OPERATION_ABORTED' || code === 'WS_E_OBJECT_FAULTED', `end() gave ${code}`);
     assert(!endsWithCloseDelimiter(concat(chunks)), 'the output ends with a close delimiter');
   });
+  await check(
+    'createXmlWriterStream gives a byte stream (BYOB reads) where the engine has them, else a default stream',
+    async () => {
+      const hasByob = typeof ReadableStreamBYOBReader !== 'undefined';
+      const { writer, readable } = await mtom.createXmlWriterStream({ encoding: mtomOptions('byob') });
+      let byobReader = false;
+      try {
+        readable.getReader({ mode: 'byob' }).releaseLock();
+        byobReader = true;
+      } catch {
+        // A default stream refuses a BYOB reader.
+      }
+      assert(
+        byobReader === hasByob,
+        `BYOB reader ${byobReader ? 'given' : 'refused'} where the engine ${hasByob ? 'has' : 'lacks'} ReadableStreamBYOBReader`,
+      );
+      writer.writeStartElement('', 'r', 'urn:example');
+      await mtom.writeAttachment(writer, bytes(70_000, 14));
+      const [message] = await Promise.all([readAll(readable), writer.end()]);
+      assert(endsWithCloseDelimiter(message), 'the stream did not carry the whole message');
+    },
+  );
   await check('a Blob larger than the ring streams from blob.stream() with its type as Content-Type', async () => {
     const writer = await createXmlWriter({ ringSize: 4096, encoding: mtomOptions('type') });
     writer.writeStartElement('', 'r', 'urn:example');

@@ -1,0 +1,66 @@
+/**
+ * packMessage: from an envelope (XML text or a stream of it) and its attachments to a message
+ * ready to send — the Content-Type, the exact length when every size is known, and the body as a
+ * pull-driven ReadableStream.
+ */
+import { prepareMessage } from '../http.js';
+import { queueToReadableStream, type XmlWriterStreamOptions } from '../streams.js';
+import type { XmlWriter } from '../xml-writer.js';
+import type { XmlSource } from './parse.js';
+import type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
+
+export interface PackMessageOptions<Source> extends WriteXmlOptions<Source>, XmlWriterStreamOptions {}
+
+export interface PackedMessage {
+  /** The HTTP Content-Type (multipart/related for MTOM). */
+  contentType: string;
+  /** The exact body length, when every part's size is known and the envelope fit in the ring; else undefined. */
+  length: number | undefined;
+  /** Content-Type, MIME-Version for MTOM, Content-Length when `length` is known. */
+  headers: Record<string, string>;
+  /** The message; errors (and never ends) if the copy or a source fails. */
+  body: ReadableStream<Uint8Array>;
+  /** What the copy did (parts, unused attachments), once the envelope has been copied. */
+  copied: Promise<WriteXmlResult>;
+}
+
+export async function pack<Source>(
+  xml: XmlSource,
+  options: PackMessageOptions<Source>,
+  write: (writer: XmlWriter, xml: XmlSource, options: WriteXmlOptions<Source>) => Promise<WriteXmlResult>,
+): Promise<PackedMessage> {
+  const { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces, sourceName, ...writerOptions } =
+    options;
+  let copied: Promise<WriteXmlResult> | undefined;
+  let message;
+  try {
+    message = await prepareMessage(
+      (writer) =>
+        (copied = write(writer, xml, {
+          attachments,
+          minPartSize,
+          optimize,
+          contentTypeFor,
+          onPart,
+          namespaces,
+          sourceName,
+        })).then(() => undefined),
+      { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
+    );
+  } catch (error) {
+    // The copy's own error (malformed XML, a missing attachment), not the abort it caused.
+    throw copied
+      ? await copied.then(
+          () => error,
+          (copyError: unknown) => copyError,
+        )
+      : error;
+  }
+  return {
+    contentType: message.writer.contentType,
+    length: message.contentLength,
+    headers: message.headers,
+    body: queueToReadableStream(message.queue),
+    copied: copied!,
+  };
+}
