@@ -82,6 +82,11 @@ export class CallDiscipline {
     return this.faults.signal;
   }
 
+  /** Whether end() has delivered the message: the writer may start another (XmlWriter.reset). */
+  get hasEnded(): boolean {
+    return this.phase === 'ended';
+  }
+
   /** Whether nothing more may reach the output: the writer failed before the message was done. */
   get outputStopped(): boolean {
     return this.stopped;
@@ -215,8 +220,7 @@ export class CallDiscipline {
     const top = this.frames.length > 0 ? this.frames[this.frames.length - 1] : undefined;
     if (top) {
       problem = `${name} was called from inside ${this.describe(top)}; only a producer's own sink may be used there`;
-    }
-    else if (this.phase === 'ended') problem = `${name}: the writer has ended`;
+    } else if (this.phase === 'ended') problem = `${name}: the writer has ended`;
     else if (this.phase === 'handedOver') problem = `${name}: the message is complete and end() is delivering it`;
     else if (this.holder) problem = `${name} was called before ${this.holderName} settled; await it first`;
     if (problem === undefined) return;

@@ -172,11 +172,35 @@ export class Core {
    * has been returned (the output callback returned or settled), so nothing can still read it.
    */
   recycle(): void {
-    this.markupAt = this.markupEnd = this.markupStart = 0;
-    this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
+    this.clear();
     const list = idle.get(this.poolKey) ?? [];
     if (list.length < IDLE_LIMIT) list.push(this);
     idle.set(this.poolKey, list);
+  }
+
+  /**
+   * Takes `core` back for a writer starting its next message (XmlWriter.reset): the instance
+   * itself if it is still idle, otherwise another idle one of the same build and sizes, or
+   * undefined when there is none (the caller then creates one).
+   */
+  static reclaim(core: Core): Core | undefined {
+    const list = idle.get(core.poolKey);
+    if (!list || list.length === 0) return undefined;
+    const at = list.indexOf(core);
+    if (at < 0) return list.pop();
+    list.splice(at, 1);
+    return core;
+  }
+
+  /** The sizes and build this instance was created with, to create another like it. */
+  get options(): CoreOptions {
+    return { ...this.sizes, simd: this.simd };
+  }
+
+  /** Empties the ring and resets every unit, as for a new instance; only once nothing reads the ring. */
+  clear(): void {
+    this.markupAt = this.markupEnd = this.markupStart = 0;
+    this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
   }
 
   // The ring (assembly/ring.ts).

@@ -3,7 +3,7 @@
  * synchronously into the ring. It knows no encoding: binary content goes to the Encoding. When a
  * call may be made is the CallDiscipline's business (src/call-discipline.ts).
  */
-import type { CallDiscipline } from './call-discipline.js';
+import { CallDiscipline } from './call-discipline.js';
 import type { BinaryElement, Encoding } from './encodings/encoding.js';
 import { invalidArg, invalidOperation, operationAborted, quotaExceeded } from './errors.js';
 import {
@@ -19,7 +19,19 @@ import {
 import { resolveBinaryOptions, type BinaryOptions, type ResolvedOptions } from './options.js';
 import type { RingChannel } from './ring.js';
 import type { PullBytesCallback, PushBytesCallback } from './sink.js';
+import { Core } from './wasm.js';
 import { isPlain, type XmlTextOutput } from './xml-text.js';
+
+/** What one message is written through; reset() makes them anew over the writer's core. */
+export interface MessageParts {
+  channel: RingChannel;
+  text: XmlTextOutput;
+  encoding: Encoding;
+  discipline: CallDiscipline;
+}
+
+/** Makes the parts of a new message over a core (createXmlWriter's, with the writer's options). */
+export type StartMessage = (core: Core) => MessageParts;
 
 /**
  * An element's binary content, claimed at once (the element is sealed and the writer held) and
@@ -59,6 +71,12 @@ const WHITESPACE = /^[ \t\r\n]*$/;
 /** Whitespace outside the root element, as bytes: ASCII, so any decoder gives it back as it is. */
 const asciiDecoder = new TextDecoder();
 
+/** What precedes the root element, written once per message: MIME framing, the XML declaration. */
+function writePrelude(encoding: Encoding, text: XmlTextOutput, options: ResolvedOptions): void {
+  encoding.begin();
+  if (options.writeDeclaration) text.markup('<?xml version="1.0" encoding="utf-8"?>');
+}
+
 /** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
 function usedPrefix(element: OpenElement, prefix: string): string | undefined {
   return prefix === element.prefix ? element.ns : (element.attributePrefixes?.get(prefix) ?? undefined);
@@ -69,29 +87,95 @@ export class XmlWriter {
     claimOf = (writer, name) => writer.claim(name);
   }
 
-  private readonly scope: NamespaceScope;
-  private readonly stack: OpenElement[] = [];
+  private scope: NamespaceScope;
+  private stack: OpenElement[] = [];
   private rootWritten = false;
   /** The message's length once it has ended (its core then serves other writers). */
   private finalLength: number | undefined;
-  /**
-   * Resolves when `end()` has handed every byte to the output; rejects with the failure if the
-   * writer faults first (like WritableStream's `closed`). Stream adapters follow the writer by it.
-   */
-  readonly closed: Promise<void>;
+  private channel: RingChannel;
+  private text: XmlTextOutput;
+  private encoding: Encoding;
+  private discipline: CallDiscipline;
 
   /** Writes what precedes the root element at once: MIME framing, the XML declaration. */
   constructor(
-    private readonly channel: RingChannel,
-    private readonly text: XmlTextOutput,
     private readonly options: ResolvedOptions,
-    private readonly encoding: Encoding,
-    private readonly discipline: CallDiscipline,
+    first: MessageParts,
+    private readonly startMessage: StartMessage,
   ) {
     this.scope = new NamespaceScope(options.maxNamespaces);
-    this.closed = discipline.closed;
-    this.encoding.begin();
-    if (this.options.writeDeclaration) this.text.markup('<?xml version="1.0" encoding="utf-8"?>');
+    ({ channel: this.channel, text: this.text, encoding: this.encoding, discipline: this.discipline } = first);
+    writePrelude(this.encoding, this.text, options);
+  }
+
+  /**
+   * Resolves when `end()` has handed every byte to the output; rejects with the failure if the
+   * writer faults first (like WritableStream's `closed`). Stream adapters follow the writer by it.
+   * Each message has its own: after reset() this is the new message's.
+   */
+  get closed(): Promise<void> {
+    return this.discipline.closed;
+  }
+
+  /**
+   * Starts the next message on this writer, as WsSetOutput does for a writer already set up: the
+   * instance, its options and what it has cached stay, the message is new (with MTOM a new
+   * boundary and new Content-IDs, unless the options fix them). Allowed once end() has resolved,
+   * or before anything of the current message was written or reached the output.
+   *
+   * Returns a promise only when the writer's WebAssembly instance went to another writer after
+   * end() and a new one has to be instantiated; until it settles every other call is refused.
+   *
+   * @throws XmlWriterError `WS_E_INVALID_OPERATION` in the middle of a message (it would be lost;
+   *   end() it or abort() it first) or while a call is in flight, `WS_E_OBJECT_FAULTED` once the
+   *   writer is faulted, `WS_E_OPERATION_ABORTED` when the writer's `signal` option is aborted.
+   */
+  reset(): void | Promise<void> {
+    this.discipline.checkNotFaulted();
+    const ended = this.discipline.hasEnded;
+    if (!ended) {
+      this.run('reset', () => {
+        if (this.rootWritten || this.channel.bytesDelivered > 0) {
+          throw invalidOperation('reset() in the middle of a message would lose it: end() or abort() it first');
+        }
+      });
+    }
+    const { signal } = this.options;
+    if (signal?.aborted) throw operationAborted('the signal was aborted before the next message', signal.reason);
+    const core = this.channel.core;
+    if (!ended) {
+      core.clear();
+      return this.startOver(core);
+    }
+    const reclaimed = Core.reclaim(core);
+    if (reclaimed) return this.startOver(reclaimed);
+    // Its instance serves another writer now: hold this one until a new instance is ready. A call
+    // made meanwhile is refused and faults the writer, which then stays faulted.
+    const pending = new CallDiscipline();
+    this.discipline = pending;
+    const waiting = Core.create(core.options).then((created) => {
+      if (pending.isFaulted) {
+        created.recycle();
+        pending.checkNotFaulted();
+      }
+      this.startOver(created);
+    });
+    return pending.callAsync('reset', () => waiting);
+  }
+
+  /** A new message over `core`: fresh state for everything that belongs to one message. */
+  private startOver(core: Core): void {
+    ({
+      channel: this.channel,
+      text: this.text,
+      encoding: this.encoding,
+      discipline: this.discipline,
+    } = this.startMessage(core));
+    this.scope = new NamespaceScope(this.options.maxNamespaces);
+    this.stack = [];
+    this.rootWritten = false;
+    this.finalLength = undefined;
+    writePrelude(this.encoding, this.text, this.options);
   }
 
   /** The value for an HTTP Content-Type header (with MTOM, the multipart/related header). */
@@ -156,7 +240,9 @@ export class XmlWriter {
         throw invalidArg('an element cannot be named xmlns without a prefix (Namespaces in XML 1.0 §3)');
       }
       if (ns === XOP_NS && localName === 'Include') {
-        throw invalidOperation('xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller');
+        throw invalidOperation(
+          'xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller',
+        );
       }
       const parent = this.top();
       if (parent) this.startContent(parent, 'mixed');
