@@ -15,6 +15,8 @@ import {
   checkNCName,
   checkNamespaceUri,
   checkPrefix,
+  type QualifiedName,
+  qualifiedName,
 } from './names.js';
 import { resolveBinaryOptions, type BinaryOptions, type ResolvedOptions } from './options.js';
 import type { RingChannel } from './ring.js';
@@ -56,7 +58,7 @@ export function claimBinaryContent(writer: XmlWriter, name: string): BinaryClaim
 type Content = 'none' | 'mixed' | 'bytes' | 'sealed';
 
 interface OpenElement extends BinaryElement {
-  qname: string;
+  name: QualifiedName;
   prefix: string;
   ns: string;
   startTagOpen: boolean;
@@ -253,7 +255,7 @@ export class XmlWriter {
       this.scope.push();
       const chosen = this.scope.prefixForElement(p, ns);
       const element: OpenElement = {
-        qname: chosen ? `${chosen}:${localName}` : localName,
+        name: qualifiedName(chosen, localName),
         prefix: chosen,
         ns,
         startTagOpen: true,
@@ -264,7 +266,7 @@ export class XmlWriter {
       };
       this.stack.push(element);
       this.rootWritten = true;
-      this.text.markup(`<${element.qname}`);
+      this.text.markup(element.name.startTag);
       if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
     });
   }
@@ -292,7 +294,7 @@ export class XmlWriter {
       if (chosen) (element.attributePrefixes ??= new Map()).set(chosen, ns);
       if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
       if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
-      this.writeQuotedValue(` ${chosen ? `${chosen}:` : ''}${localName}="`, value);
+      this.writeQuotedValue(qualifiedName(chosen, localName).attributeHead, value);
     });
   }
 
@@ -520,7 +522,7 @@ export class XmlWriter {
     const element = this.top();
     if (!element) throw invalidOperation('writeEndElement without an open element');
     if (element.content === 'bytes') this.encoding.endBytes(element);
-    this.text.markup(element.startTagOpen ? '/>' : `</${element.qname}>`);
+    this.text.markup(element.startTagOpen ? '/>' : element.name.endTag);
     this.stack.pop();
     this.scope.pop();
   }
@@ -529,7 +531,8 @@ export class XmlWriter {
 
   private declare(prefix: string, ns: string): void {
     this.scope.declare(prefix, ns);
-    this.writeQuotedValue(prefix ? ` xmlns:${prefix}="` : ' xmlns="', ns);
+    const name = prefix ? qualifiedName('xmlns', prefix) : qualifiedName('', 'xmlns');
+    this.writeQuotedValue(name.attributeHead, ns);
   }
 
   /** Writes `head`, the escaped value and the closing quote. */
