@@ -63,7 +63,10 @@ export function qualifiedName(prefix: string, localName: string): QualifiedName 
     attributeHead: ` ${qname}="`,
   };
   if (qualifiedNameCount < KNOWN_NAMES_LIMIT) {
-    if (!byLocal) qualifiedNames.set(prefix, (byLocal = new Map()));
+    if (!byLocal) {
+      byLocal = new Map();
+      qualifiedNames.set(prefix, byLocal);
+    }
     byLocal.set(localName, made);
     qualifiedNameCount++;
   }

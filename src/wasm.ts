@@ -219,15 +219,8 @@ export class Core {
   writeMarkup(value: string): boolean {
     const length = value.length;
     if (length === 0) return true;
-    let at = this.markupAt;
-    if (this.markupEnd - at < length * 3) {
-      this.commitMarkup();
-      const need = length * 3;
-      const ptr = this.core.ringReserve(need, need > MARKUP_WINDOW ? need : MARKUP_WINDOW);
-      if (ptr === 0) return false;
-      at = this.markupStart = ptr;
-      this.markupEnd = ptr + this.core.ringReservedLength();
-    }
+    if (this.markupEnd - this.markupAt < length * 3 && !this.openMarkupWindow(length * 3)) return false;
+    const at = this.markupAt;
     const memory = this.memory;
     let i = 0;
     for (; i < length; i++) {
@@ -237,6 +230,35 @@ export class Core {
     }
     if (i < length) i += textEncoder.encodeInto(value.slice(i), memory.subarray(at + i, this.markupEnd)).written;
     this.markupAt = at + i;
+    return true;
+  }
+
+  /**
+   * Writes `value` into the markup window if every UTF-16 unit is ASCII and marked nonzero in
+   * `allowed` (128 entries), checking and copying in one pass: 1 if written, 0 if a unit is not
+   * allowed (nothing is written), -1 if the ring has no room for it now.
+   */
+  writeAsciiWhere(value: string, allowed: Uint8Array): 1 | 0 | -1 {
+    const length = value.length;
+    if (this.markupEnd - this.markupAt < length && !this.openMarkupWindow(length)) return -1;
+    const at = this.markupAt;
+    const memory = this.memory;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80 || allowed[code] === 0) return 0;
+      memory[at + i] = code;
+    }
+    this.markupAt = at + length;
+    return 1;
+  }
+
+  /** Commits the open markup window and opens one of at least `need` bytes; false if the ring has none now. */
+  private openMarkupWindow(need: number): boolean {
+    this.commitMarkup();
+    const ptr = this.core.ringReserve(need, need > MARKUP_WINDOW ? need : MARKUP_WINDOW);
+    if (ptr === 0) return false;
+    this.markupStart = this.markupAt = ptr;
+    this.markupEnd = ptr + this.core.ringReservedLength();
     return true;
   }
 

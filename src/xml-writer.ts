@@ -22,7 +22,7 @@ import { resolveBinaryOptions, type BinaryOptions, type ResolvedOptions } from '
 import type { RingChannel } from './ring.js';
 import type { PullBytesCallback, PushBytesCallback } from './sink.js';
 import { Core } from './wasm.js';
-import { isPlain, type XmlTextOutput } from './xml-text.js';
+import type { XmlTextOutput } from './xml-text.js';
 
 /** What one message is written through; reset() makes them anew over the writer's core. */
 export interface MessageParts {
@@ -324,7 +324,8 @@ export class XmlWriter {
   writeChars(chars: string): void {
     this.run('writeChars', () => {
       if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
-      if (this.inContent('writeChars', WHITESPACE.test(chars))) this.text.text(chars, false);
+      // Only outside the root element does it matter whether the text is whitespace.
+      if (this.inContent('writeChars', this.stack.length === 0 && WHITESPACE.test(chars))) this.text.text(chars, false);
       else this.text.markup(chars);
     });
   }
@@ -537,10 +538,6 @@ export class XmlWriter {
 
   /** Writes `head`, the escaped value and the closing quote. */
   private writeQuotedValue(head: string, value: string): void {
-    if (isPlain(value, true)) {
-      this.text.markup(`${head}${value}"`);
-      return;
-    }
     this.text.markup(head);
     this.text.text(value, true);
     this.text.markup('"');
