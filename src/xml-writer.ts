@@ -410,6 +410,9 @@ export class XmlWriter {
     return this.discipline.callAsync('end', async () => {
       if (!this.rootWritten) throw invalidOperation('end() before the root element: a document needs one');
       while (this.stack.length > 0) this.endElement();
+      // Buffered: when the length is known now, the parts still to come go straight into the message.
+      const expected = this.encoding.expectedLength(this.channel.core.bytesCommitted);
+      if (expected !== undefined) this.channel.expectLength(expected);
       await this.encoding.finish();
       let message: Uint8Array | undefined;
       if (this.channel.hasOutput) {
