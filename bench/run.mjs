@@ -96,8 +96,20 @@ if (ranNames.has('service-upload')) {
   else {
     const template = u.results.find((r) => r.case === 'template');
     for (const r of u.results.filter((r) => r !== template)) {
-      add('service-upload', `${r.case} vs template, ${u.bytes / 2 ** 20} MiB to Metro`, fmt.x(r.rate / template.rate), '(no target)', undefined);
-      add('service-upload', `${r.case} client peak RSS − idle`, `${r.peakAboveIdleMiB.toFixed(1)} MiB`, '(no target)', undefined);
+      add(
+        'service-upload',
+        `${r.case} vs template, ${u.bytes / 2 ** 20} MiB to Metro`,
+        fmt.x(r.rate / template.rate),
+        '(no target)',
+        undefined,
+      );
+      add(
+        'service-upload',
+        `${r.case} client peak RSS − idle`,
+        `${r.peakAboveIdleMiB.toFixed(1)} MiB`,
+        '(no target)',
+        undefined,
+      );
     }
   }
 }

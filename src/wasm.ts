@@ -255,7 +255,7 @@ export class Core {
   /** Commits the open markup window and opens one of at least `need` bytes; false if the ring has none now. */
   private openMarkupWindow(need: number): boolean {
     this.commitMarkup();
-    const ptr = this.core.ringReserve(need, need > MARKUP_WINDOW ? need : MARKUP_WINDOW);
+    const ptr = this.core.ringReserve(need, Math.max(need, MARKUP_WINDOW));
     if (ptr === 0) return false;
     this.markupStart = this.markupAt = ptr;
     this.markupEnd = ptr + this.core.ringReservedLength();

@@ -47,7 +47,7 @@ export class XmlTextOutput {
     if (value.length > DIRECT_MARKUP) {
       this.forEachChunk(value, (length) => this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false));
     } else if (!core.writeMarkup(value)) {
-      this.channel.retry(() => core.writeMarkup(value), false);
+      void this.channel.retry(() => core.writeMarkup(value), false);
     }
   }
 
@@ -65,7 +65,8 @@ export class XmlTextOutput {
     const { core } = this.channel;
     let written = core.writeAsciiWhere(value, plain);
     if (written < 0) {
-      this.channel.retry(() => {
+      // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
+      void this.channel.retry(() => {
         written = core.writeAsciiWhere(value, plain);
         return written >= 0;
       }, false);
@@ -119,14 +120,14 @@ export class XmlTextOutput {
     const { core } = this.channel;
     this.forEachChunk(value, (length) => {
       this.checkStaged(length);
-      this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false);
+      void this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false);
     });
   }
 
   private escapeStaged(length: number, attribute: boolean): void {
     const { core } = this.channel;
     this.checkStaged(length);
-    this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
+    void this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
   }
 
   /** Refuses staged bytes that are malformed UTF-8 or not XML 1.0 Chars (§2.2). */

@@ -283,7 +283,8 @@ export class XmlWriter {
       if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
         throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
       }
-      const keys = (element.attributeKeys ??= new Set());
+      element.attributeKeys ??= new Set();
+      const keys = element.attributeKeys;
       if (keys.size >= this.options.maxAttributes) {
         throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
       }
@@ -291,7 +292,10 @@ export class XmlWriter {
       if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
       const chosen = this.scope.prefixForAttribute(p, ns, usedPrefix(element, p ?? ''));
       keys.add(key);
-      if (chosen) (element.attributePrefixes ??= new Map()).set(chosen, ns);
+      if (chosen) {
+        element.attributePrefixes ??= new Map();
+        element.attributePrefixes.set(chosen, ns);
+      }
       if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
       if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
       this.writeQuotedValue(qualifiedName(chosen, localName).attributeHead, value);

@@ -57,7 +57,7 @@ test('many inline values and parts in one message: every byte right, the caller 
   w.writeEndElement();
   const parsed = parseMtom((await w.end()) as Uint8Array, w.contentType);
   assert.equal(parsed.parts.length, 1 + parts.length);
-  parts.forEach((value, k) => assert.deepEqual(parsed.parts[k + 1].bytes, value));
+  for (const [k, value] of parts.entries()) assert.deepEqual(parsed.parts[k + 1].bytes, value);
   const xml = Buffer.from(parsed.parts[0].bytes).toString('latin1');
   assert.ok(xml.includes(`<v>${Buffer.from(randomBytes(301, 11)).toString('base64')}</v>`), 'inline value 1');
   assert.ok(xml.includes(`<v>${Buffer.from(randomBytes(499, 209)).toString('base64')}</v>`), 'inline value 199');
