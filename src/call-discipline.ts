@@ -137,6 +137,28 @@ export class CallDiscipline {
     }
   }
 
+  /**
+   * The start of a synchronous writer call written out by the caller, as `call` runs one but with
+   * no closure (the writer's hottest calls): `enter`, then the work and its checks in a try whose
+   * catch throws `thrown(error)`, then `leave`.
+   */
+  enter(name: string): void {
+    this.checkCallable(name);
+    this.frames.push(WRITER_CALL);
+  }
+
+  /** The end of an entered call that returned: a callback it ran may have faulted the writer. */
+  leave(): void {
+    this.frames.pop();
+    if (this.failed) throw this.failure;
+  }
+
+  /** An entered call threw `error`: it faults the writer; returns what the call throws. */
+  thrown(error: unknown): unknown {
+    this.frames.pop();
+    return this.failInFlight(error);
+  }
+
   /** A writer call that may go on asynchronously: it holds the writer until its promise settles. */
   callMaybeAsync(name: string, operation: () => Promise<void> | undefined): Promise<void> | undefined {
     const pending = this.call(name, operation);

@@ -232,74 +232,28 @@ export class XmlWriter {
 
   /** WsWriteStartElement. `prefix` undefined lets the writer choose one (an in-scope one if any). */
   writeStartElement(prefix: string | undefined | null, localName: string, ns: string): void {
-    this.run('writeStartElement', () => {
-      const p = prefix ?? undefined;
-      checkPrefix(p, 'prefix');
-      checkNCName(localName, 'localName');
-      checkNamespaceUri(ns);
-      if (localName === 'xmlns' && !p) {
-        // Namespaces in XML 1.0 §3 reserves the name: DOM parsers refuse an element named xmlns.
-        throw invalidArg('an element cannot be named xmlns without a prefix (Namespaces in XML 1.0 §3)');
-      }
-      if (ns === XOP_NS && localName === 'Include') {
-        throw invalidOperation(
-          'xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller',
-        );
-      }
-      const parent = this.top();
-      if (parent) this.startContent(parent, 'mixed');
-      else if (this.rootWritten) throw invalidOperation('a document has exactly one root element');
-      if (this.stack.length >= this.options.maxDepth) {
-        throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
-      }
-      this.scope.push();
-      const chosen = this.scope.prefixForElement(p, ns);
-      const element: OpenElement = {
-        name: qualifiedName(chosen, localName),
-        prefix: chosen,
-        ns,
-        startTagOpen: true,
-        content: 'none',
-        attributeKeys: null,
-        attributePrefixes: null,
-        xmimeContentType: undefined,
-      };
-      this.stack.push(element);
-      this.rootWritten = true;
-      this.text.markup(element.name.startTag);
-      if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
-    });
+    const discipline = this.discipline;
+    discipline.enter('writeStartElement');
+    try {
+      this.startElement(prefix, localName, ns);
+      this.encoding.checkBoundary();
+    } catch (error) {
+      throw discipline.thrown(error);
+    }
+    discipline.leave();
   }
 
   /** WsWriteAttribute + WsWriteValue for a string value. Only while the start tag is open. */
   writeAttribute(prefix: string | undefined | null, localName: string, ns: string, value: string): void {
-    this.run('writeAttribute', () => {
-      const element = this.openStartTag('writeAttribute');
-      const p = prefix ?? undefined;
-      checkPrefix(p, 'prefix');
-      checkNCName(localName, 'localName');
-      checkNamespaceUri(ns);
-      if (typeof value !== 'string') throw invalidArg('an attribute value must be a string');
-      if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
-        throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
-      }
-      element.attributeKeys ??= new Set();
-      const keys = element.attributeKeys;
-      if (keys.size >= this.options.maxAttributes) {
-        throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
-      }
-      const key = `${ns}\u0000${localName}`;
-      if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
-      const chosen = this.scope.prefixForAttribute(p, ns, usedPrefix(element, p ?? ''));
-      keys.add(key);
-      if (chosen) {
-        element.attributePrefixes ??= new Map();
-        element.attributePrefixes.set(chosen, ns);
-      }
-      if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
-      if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
-      this.writeQuotedValue(qualifiedName(chosen, localName).attributeHead, value);
-    });
+    const discipline = this.discipline;
+    discipline.enter('writeAttribute');
+    try {
+      this.attribute(prefix, localName, ns, value);
+      this.encoding.checkBoundary();
+    } catch (error) {
+      throw discipline.thrown(error);
+    }
+    discipline.leave();
   }
 
   /** WsWriteXmlnsAttribute: declares `prefix` ('' or undefined: the default namespace) on the open start tag. */
@@ -326,12 +280,15 @@ export class XmlWriter {
    * and it is written as it is (a character reference is not allowed there, XML 1.0 §2.8).
    */
   writeChars(chars: string): void {
-    this.run('writeChars', () => {
-      if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
-      // Only outside the root element does it matter whether the text is whitespace.
-      if (this.inContent('writeChars', this.stack.length === 0 && WHITESPACE.test(chars))) this.text.text(chars, false);
-      else this.text.markup(chars);
-    });
+    const discipline = this.discipline;
+    discipline.enter('writeChars');
+    try {
+      this.chars(chars);
+      this.encoding.checkBoundary();
+    } catch (error) {
+      throw discipline.thrown(error);
+    }
+    discipline.leave();
   }
 
   /**
@@ -388,7 +345,15 @@ export class XmlWriter {
 
   /** WsWriteEndElement: `/>` if the start tag is still open, else the end tag. */
   writeEndElement(): void {
-    this.run('writeEndElement', () => this.endElement());
+    const discipline = this.discipline;
+    discipline.enter('writeEndElement');
+    try {
+      this.endElement();
+      this.encoding.checkBoundary();
+    } catch (error) {
+      throw discipline.thrown(error);
+    }
+    discipline.leave();
   }
 
   /**
@@ -474,6 +439,80 @@ export class XmlWriter {
   }
 
   // Elements and content.
+
+  private startElement(prefix: string | undefined | null, localName: string, ns: string): void {
+    const p = prefix ?? undefined;
+    checkPrefix(p, 'prefix');
+    checkNCName(localName, 'localName');
+    checkNamespaceUri(ns);
+    if (localName === 'xmlns' && !p) {
+      // Namespaces in XML 1.0 §3 reserves the name: DOM parsers refuse an element named xmlns.
+      throw invalidArg('an element cannot be named xmlns without a prefix (Namespaces in XML 1.0 §3)');
+    }
+    if (ns === XOP_NS && localName === 'Include') {
+      throw invalidOperation(
+        'xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller',
+      );
+    }
+    const parent = this.top();
+    if (parent) this.startContent(parent, 'mixed');
+    else if (this.rootWritten) throw invalidOperation('a document has exactly one root element');
+    if (this.stack.length >= this.options.maxDepth) {
+      throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
+    }
+    this.scope.push();
+    const chosen = this.scope.prefixForElement(p, ns);
+    const element: OpenElement = {
+      name: qualifiedName(chosen, localName),
+      prefix: chosen,
+      ns,
+      startTagOpen: true,
+      content: 'none',
+      attributeKeys: null,
+      attributePrefixes: null,
+      xmimeContentType: undefined,
+    };
+    this.stack.push(element);
+    this.rootWritten = true;
+    this.text.markup(element.name.startTag);
+    if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
+  }
+
+  private attribute(prefix: string | undefined | null, localName: string, ns: string, value: string): void {
+    const element = this.openStartTag('writeAttribute');
+    const p = prefix ?? undefined;
+    checkPrefix(p, 'prefix');
+    checkNCName(localName, 'localName');
+    checkNamespaceUri(ns);
+    if (typeof value !== 'string') throw invalidArg('an attribute value must be a string');
+    if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
+      throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
+    }
+    element.attributeKeys ??= new Set();
+    const keys = element.attributeKeys;
+    if (keys.size >= this.options.maxAttributes) {
+      throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
+    }
+    const key = `${ns}\u0000${localName}`;
+    if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
+    const chosen = this.scope.prefixForAttribute(p, ns, usedPrefix(element, p ?? ''));
+    keys.add(key);
+    if (chosen) {
+      element.attributePrefixes ??= new Map();
+      element.attributePrefixes.set(chosen, ns);
+    }
+    if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
+    if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
+    this.writeQuotedValue(qualifiedName(chosen, localName).attributeHead, value);
+  }
+
+  private chars(chars: string): void {
+    if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
+    // Only outside the root element does it matter whether the text is whitespace.
+    if (this.inContent('writeChars', this.stack.length === 0 && WHITESPACE.test(chars))) this.text.text(chars, false);
+    else this.text.markup(chars);
+  }
+
 
   private top(): OpenElement | undefined {
     return this.stack[this.stack.length - 1];
