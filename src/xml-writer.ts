@@ -513,7 +513,6 @@ export class XmlWriter {
     else this.text.markup(chars);
   }
 
-
   private top(): OpenElement | undefined {
     return this.stack[this.stack.length - 1];
   }
