@@ -6,14 +6,17 @@
 //   the writer               xml-writer, names, xml-text, encodings/, sink, ring, options, headers,
 //                            create-writer and their helpers: every src/ file not named below
 //   src/reader/              the reader, on the writer's floor: uses only the door, errors, names
-//   the edges                streams, sources, http, node, soap/, cli, and the browser upload
+//                            and the XML parser (src/xml-parser.ts)
+//   the edges                streams, sources, http (http-message, post-message-options), node
+//                            (node-streams, node-sources, node-http), soap/, cli, and the browser upload
 //                            (browser-upload, blob-message, blob-references, request-stream-error)
 //   src/xml/                 copying XML into a writer (writeXml, packMessage): above the writer,
 //                            the sources and HTTP; below the CLI and soap/, which use it
 //   src/index.ts, node.ts    the entries, which only the CLI (a program on top) imports
 // Type-only imports count: a circle through types is still a circle in the design.
 const EDGES =
-  '^src/(streams|sources|http|node|cli|browser-upload|blob-message|blob-references|request-stream-error)\\.ts$|^src/(cli|soap)/';
+  '^src/(streams|sources|http|http-message|post-message-options|node|node-[a-z]+|cli|browser-upload|blob-message|' +
+  'blob-references|request-stream-error)\\.ts$|^src/(cli|soap)/';
 const ENTRIES = '^src/(index|node)\\.ts$';
 const CORE_DOOR = '^src/(wasm\\.ts$|generated/)';
 const ERRORS = '^src/errors\\.ts$';
@@ -67,10 +70,10 @@ export default {
     },
     {
       name: 'reader-uses-core-errors-names',
-      comment: 'The reader stands on the core door, the error family and names.ts only.',
+      comment: 'The reader stands on the core door, the error family, names.ts and the XML parser only.',
       severity: 'error',
       from: { path: READER },
-      to: { path: '^src/', pathNot: [READER, CORE_DOOR, ERRORS, '^src/names\\.ts$'] },
+      to: { path: '^src/', pathNot: [READER, CORE_DOOR, ERRORS, '^src/names\\.ts$', '^src/xml-parser\\.ts$'] },
     },
     {
       name: 'xml-copier-below-programs',

@@ -52,8 +52,11 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
   if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
   const { ringSize, scratchSize, simd } = resolved;
   const core = await Core.create({ ringSize, scratchSize, simd });
-  // Everything that belongs to one message; XmlWriter.reset() starts the next one with it.
+  // Everything that belongs to one message; XmlWriter.reset() starts the next one with it. The
+  // abort listener goes when the message ends or fails, so one long-lived signal can serve many
+  // writers; each message after a reset() listens again.
   let messages = 0;
+  const onAbort = () => writer.abort(signal?.reason);
   const startMessage = (core: Core): MessageParts => {
     const discipline = new CallDiscipline();
     const channel = new RingChannel(core, resolved.output, discipline);
@@ -67,9 +70,13 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
             discipline,
           )
         : new TextEncoding(encoding, channel, text, discipline);
+    if (signal) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      const forget = () => signal.removeEventListener('abort', onAbort);
+      discipline.closed.then(forget, forget);
+    }
     return { channel, text, encoding: chosen, discipline };
   };
-  const writer = new XmlWriter(resolved, startMessage(core), startMessage);
-  signal?.addEventListener('abort', () => writer.abort(signal.reason), { once: true, signal: writer.signal });
+  const writer: XmlWriter = new XmlWriter(resolved, startMessage(core), startMessage);
   return writer;
 }

@@ -178,6 +178,9 @@ export class XmlWriter {
     this.rootWritten = false;
     this.finalLength = undefined;
     writePrelude(this.encoding, this.text, this.options);
+    // An abort while a new instance was being made had no message to reach.
+    const { signal } = this.options;
+    if (signal?.aborted) this.abort(signal.reason);
   }
 
   /** The value for an HTTP Content-Type header (with MTOM, the multipart/related header). */
