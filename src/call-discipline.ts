@@ -227,6 +227,15 @@ export class CallDiscipline {
     if (!this.failed) this.phase = 'handedOver';
   }
 
+  /**
+   * reset() replaces a message nothing was written to: it is over, `closed` resolves (nothing
+   * was lost), and later calls on it are refused as after end().
+   */
+  abandon(): void {
+    this.phase = 'ended';
+    this.settleClosed();
+  }
+
   /** end() has delivered everything. */
   end(): void {
     if (this.outputStopped) throw this.failure;

@@ -146,6 +146,7 @@ export class XmlWriter {
     if (signal?.aborted) throw operationAborted('the signal was aborted before the next message', signal.reason);
     const core = this.channel.core;
     if (!ended) {
+      this.discipline.abandon();
       core.clear();
       return this.startOver(core);
     }

@@ -80,7 +80,9 @@ test('reset() with an output callback: each message reaches the output whole, in
 
 test('reset() before anything is written starts over; the message is as a new writer writes it', async () => {
   const w = await createXmlWriter({ ...MTOM_FIXED, writeDeclaration: true });
+  const first = w.closed;
   w.reset();
+  await first; // the replaced message is over: nothing was written to it
   writeDocument(w, 7);
   assert.deepEqual(await w.end(), await freshMessage({ ...MTOM_FIXED, writeDeclaration: true }, 7));
 });
