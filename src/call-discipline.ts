@@ -82,6 +82,11 @@ export class CallDiscipline {
     return this.faults.signal;
   }
 
+  /** Whether end() has delivered the message: the writer may start another (XmlWriter.reset). */
+  get hasEnded(): boolean {
+    return this.phase === 'ended';
+  }
+
   /** Whether nothing more may reach the output: the writer failed before the message was done. */
   get outputStopped(): boolean {
     return this.stopped;
@@ -130,6 +135,28 @@ export class CallDiscipline {
     } finally {
       this.frames.pop();
     }
+  }
+
+  /**
+   * The start of a synchronous writer call written out by the caller, as `call` runs one but with
+   * no closure (the writer's hottest calls): `enter`, then the work and its checks in a try whose
+   * catch throws `thrown(error)`, then `leave`.
+   */
+  enter(name: string): void {
+    this.checkCallable(name);
+    this.frames.push(WRITER_CALL);
+  }
+
+  /** The end of an entered call that returned: a callback it ran may have faulted the writer. */
+  leave(): void {
+    this.frames.pop();
+    if (this.failed) throw this.failure;
+  }
+
+  /** An entered call threw `error`: it faults the writer; returns what the call throws. */
+  thrown(error: unknown): unknown {
+    this.frames.pop();
+    return this.failInFlight(error);
   }
 
   /** A writer call that may go on asynchronously: it holds the writer until its promise settles. */
@@ -198,6 +225,15 @@ export class CallDiscipline {
   /** end() is handing the last byte to the output: from now on the message is done. */
   handOver(): void {
     if (!this.failed) this.phase = 'handedOver';
+  }
+
+  /**
+   * reset() replaces a message nothing was written to: it is over, `closed` resolves (nothing
+   * was lost), and later calls on it are refused as after end().
+   */
+  abandon(): void {
+    this.phase = 'ended';
+    this.settleClosed();
   }
 
   /** end() has delivered everything. */

@@ -185,6 +185,10 @@ export interface ResolvedMtomEncoding {
   startInfo: string;
   /** The boundary, checked or generated. */
   boundary: string;
+  /** Whether the caller chose the boundary (every message keeps it) or it is generated per message. */
+  fixedBoundary: boolean;
+  /** Whether the caller chose startUri (every message keeps the Content-IDs) or they are generated per message. */
+  fixedStartUri: boolean;
   /** The root part's Content-ID, checked or generated. */
   startUri: string;
   /** What follows `N.` in part Content-IDs: startUri when the caller chose it, else a generated one. */
@@ -303,13 +307,30 @@ function resolveEncoding(
     type: 'mtom',
     startInfo,
     boundary: encoding.boundary === undefined ? randomBoundary() : checkBoundary(encoding.boundary),
+    fixedBoundary: encoding.boundary !== undefined,
     startUri,
+    fixedStartUri: encoding.startUri !== undefined,
     partIdSuffix: encoding.startUri === undefined ? `${nonce}@mtom-stream` : startUri,
     maxInlineByteCount: checkCount(encoding.maxInlineByteCount, DEFAULTS.maxInlineByteCount, 'maxInlineByteCount'),
     writeMimeHeader: checkFlag(encoding.writeMimeHeader, DEFAULTS.writeMimeHeader, 'writeMimeHeader'),
     action,
     actionPlacement,
     rootTransferEncoding: transfer,
+  };
+}
+
+/**
+ * The MTOM settings of a writer's next message (XmlWriter.reset): a new boundary and new
+ * Content-IDs, each unless the caller fixed it, generated as for the first message.
+ */
+export function nextMessageEncoding(encoding: ResolvedMtomEncoding): ResolvedMtomEncoding {
+  if (encoding.fixedBoundary && encoding.fixedStartUri) return encoding;
+  const nonce = randomHex(8);
+  return {
+    ...encoding,
+    boundary: encoding.fixedBoundary ? encoding.boundary : randomBoundary(),
+    startUri: encoding.fixedStartUri ? encoding.startUri : `root.${nonce}@mtom-stream`,
+    partIdSuffix: encoding.fixedStartUri ? encoding.partIdSuffix : `${nonce}@mtom-stream`,
   };
 }
 

@@ -27,6 +27,7 @@ import {
 } from '../sink.js';
 import { XOP_NS } from '../names.js';
 import type { XmlTextOutput } from '../xml-text.js';
+import { type HeldMark, HeldBytes } from './held-bytes.js';
 import { DeclaredSize, type BinaryElement, type Encoding } from './encoding.js';
 
 const DEFAULT_PART_TYPE = 'application/octet-stream';
@@ -122,6 +123,10 @@ export class MtomEncoding implements Encoding {
   /** writeBytes content of the current element, held until its end decides inline or part. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** Where the current element's content starts among the held bytes. */
+  private pendingMark: HeldMark | undefined;
+  /** Copies of writeBytes content, for the current element and for parts not yet emitted. */
+  private readonly held = new HeldBytes();
   /** writeBytes content held for parts not yet emitted (WS_XML_WRITER_PROPERTY_MAX_MIME_PARTS_BUFFER_SIZE). */
   private heldPartBytes = 0;
 
@@ -177,23 +182,31 @@ export class MtomEncoding implements Encoding {
 
   writeBytes(bytes: Uint8Array): void {
     this.pendingBytes += bytes.length;
-    if (this.pendingBytes > this.settings.maxInlineByteCount && this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize) {
+    if (
+      this.pendingBytes > this.settings.maxInlineByteCount &&
+      this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize
+    ) {
       throw quotaExceeded(
         `writeBytes content held for MIME parts exceeds maxMimePartsBufferSize (${this.maxMimePartsBufferSize} bytes); use pushBytes for large content`,
       );
     }
-    this.pending.push(bytes.slice());
+    this.pendingMark ??= this.held.mark();
+    this.held.hold(bytes, this.pending);
   }
 
   endBytes(element: BinaryElement): void {
     const options = element.bytesOptions;
     const chunks = this.pending;
     const length = this.pendingBytes;
+    const mark = this.pendingMark;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingMark = undefined;
     if (length <= this.settings.maxInlineByteCount) {
       for (const chunk of chunks) this.text.base64(chunk);
       this.text.base64End();
+      // Written inline now: what held it serves the next content.
+      if (mark) this.held.rewind(mark);
       return;
     }
     this.defer(this.partType(element, options?.contentType), options?.headers, length, (target) => {
@@ -258,6 +271,8 @@ export class MtomEncoding implements Encoding {
   async finish(): Promise<void> {
     await this.emitParts();
     this.discipline.checkNotFaulted();
+    // Every part is in the ring: no held copy is read again.
+    this.held.release();
     await this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
   }
 
