@@ -96,7 +96,13 @@ if (ranNames.has('file-attachment')) {
 if (ranNames.has('upload-rss')) {
   const u = load('upload-rss');
   for (const c of u.rss.cases.filter((c) => c.pass !== undefined)) {
-    add('upload-rss', `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+    add(
+      'upload-rss',
+      `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`,
+      `${c.peakAboveIdleMiB.toFixed(1)} MiB`,
+      'flat, < 64 MiB',
+      c.pass,
+    );
   }
 }
 if (ranNames.has('browser')) {
@@ -133,18 +139,48 @@ if (ranNames.has('service-upload')) {
 }
 if (ranNames.has('reader-base64')) {
   for (const s of load('reader-base64').sizes.filter((s) => s.target)) {
-    add('reader-base64', `SIMD decode (from a string) vs Buffer.from, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsBuffer), `≥ ${s.target.simdStringVsBuffer}×`, s.target.pass);
-    add('reader-base64', `SIMD decode (from a string) vs atob, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsAtob), `≥ ${s.target.simdStringVsBuffer}×`, s.ratios.simdStringVsAtob >= s.target.simdStringVsBuffer);
+    add(
+      'reader-base64',
+      `SIMD decode (from a string) vs Buffer.from, ${s.size / 1024} KiB`,
+      fmt.x(s.ratios.simdStringVsBuffer),
+      `≥ ${s.target.simdStringVsBuffer}×`,
+      s.target.pass,
+    );
+    add(
+      'reader-base64',
+      `SIMD decode (from a string) vs atob, ${s.size / 1024} KiB`,
+      fmt.x(s.ratios.simdStringVsAtob),
+      `≥ ${s.target.simdStringVsBuffer}×`,
+      s.ratios.simdStringVsAtob >= s.target.simdStringVsBuffer,
+    );
   }
 }
 if (ranNames.has('reader-stream')) {
   const r = load('reader-stream');
-  add('reader-stream', `reader vs ${r.target.fastest}, ${r.bytes / 2 ** 20} MiB part`, fmt.x(r.target.vsFastest), '> 1×', r.target.aheadOfFastest);
-  add('reader-stream', 'reader peak RSS − idle', `${r.results[0].peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', r.target.flat);
+  add(
+    'reader-stream',
+    `reader vs ${r.target.fastest}, ${r.bytes / 2 ** 20} MiB part`,
+    fmt.x(r.target.vsFastest),
+    '> 1×',
+    r.target.aheadOfFastest,
+  );
+  add(
+    'reader-stream',
+    'reader peak RSS − idle',
+    `${r.results[0].peakAboveIdleMiB.toFixed(1)} MiB`,
+    'flat, < 64 MiB',
+    r.target.flat,
+  );
 }
 if (ranNames.has('reader-soap')) {
   const r = load('reader-soap');
-  add('reader-soap', 'reader vs node-soap parseMTOMResp, 10 MiB reply', fmt.x(r.target.readerVsNodeSoap), `≥ ${r.target.goal}×`, r.target.pass);
+  add(
+    'reader-soap',
+    'reader vs node-soap parseMTOMResp, 10 MiB reply',
+    fmt.x(r.target.readerVsNodeSoap),
+    `≥ ${r.target.goal}×`,
+    r.target.pass,
+  );
 }
 console.log(`\n## Summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 table(ran.map((r) => ({ benchmark: r.name, status: r.ok ? 'ok' : 'FAILED', seconds: r.seconds.toFixed(1) })));

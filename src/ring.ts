@@ -130,6 +130,8 @@ export class RingChannel {
   }
 
   /** Runs a core move over staged scratch bytes until all are consumed, making room as needed. */
+  move(op: MoveFromScratch, offset: number, length: number, mayWait: false): undefined;
+  move(op: MoveFromScratch, offset: number, length: number, mayWait: boolean): Promise<void> | undefined;
   move(op: MoveFromScratch, offset: number, length: number, mayWait: boolean): Promise<void> | undefined {
     while (length > 0) {
       const consumed = op(offset, length);
@@ -143,6 +145,8 @@ export class RingChannel {
   }
 
   /** Runs a fixed-size core write (MIME framing, base64 padding) once there is room for it. */
+  retry(write: () => boolean, mayWait: false): undefined;
+  retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined;
   retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined {
     while (!write()) {
       const wait = this.makeRoomOrWait(mayWait);

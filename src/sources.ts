@@ -39,7 +39,6 @@ export interface AttachmentOptions extends PartHeaderOptions {
   size?: number;
 }
 
-
 /** The byte count of a source known without reading it (buffers, Blobs); undefined for streams. */
 export function sourceSize(source: AttachmentSource): number | undefined {
   if (ArrayBuffer.isView(source)) return source.byteLength;
@@ -64,7 +63,8 @@ export function writeAttachment(
 
 /** The producer for a universal source. */
 export function toProducer(source: AttachmentSource): AttachmentProducer {
-  if (ArrayBuffer.isView(source)) return bytesProducer(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  if (ArrayBuffer.isView(source))
+    return bytesProducer(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   if (isArrayBuffer(source)) return bytesProducer(new Uint8Array(source));
   if (isBlob(source)) return blobProducer(source);
   if (isReadableStream(source)) return streamProducer(source);
@@ -85,11 +85,16 @@ function onWriterFailure(signal: AbortSignal, release: (reason: unknown) => void
   let releasers = pendingSources.get(signal);
   if (!releasers) {
     const set = new Set<(reason: unknown) => void>();
-    pendingSources.set(signal, (releasers = set));
-    signal.addEventListener('abort', () => {
-      for (const each of [...set]) each(signal.reason);
-      set.clear();
-    }, { once: true });
+    releasers = set;
+    pendingSources.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of [...set]) each(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
   }
   releasers.add(release);
   return () => void releasers.delete(release);
@@ -242,7 +247,11 @@ function iterableProducer(iterable: AsyncIterable<Uint8Array>): AttachmentProduc
   };
 }
 
-async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, sink: BytesSink, signal: AbortSignal): Promise<void> {
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  sink: BytesSink,
+  signal: AbortSignal,
+): Promise<void> {
   for (;;) {
     const { done, value } = await reader.read();
     signal.throwIfAborted();
@@ -271,5 +280,9 @@ function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
-  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }

@@ -47,7 +47,7 @@ export class XmlTextOutput {
     if (value.length > DIRECT_MARKUP) {
       this.forEachChunk(value, (length) => this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false));
     } else if (!core.writeMarkup(value)) {
-      void this.channel.retry(() => core.writeMarkup(value), false);
+      this.channel.retry(() => core.writeMarkup(value), false);
     }
   }
 
@@ -66,7 +66,7 @@ export class XmlTextOutput {
     let written = core.writeAsciiWhere(value, plain);
     if (written < 0) {
       // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
-      void this.channel.retry(() => {
+      this.channel.retry(() => {
         written = core.writeAsciiWhere(value, plain);
         return written >= 0;
       }, false);
@@ -89,6 +89,8 @@ export class XmlTextOutput {
    * Base64 of binary content, streaming: the core carries 0–2 bytes between calls. A promise
    * only when `mayWait` and the ring had to wait for an asynchronous output.
    */
+  base64(bytes: Uint8Array, mayWait?: false): undefined;
+  base64(bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined;
   base64(bytes: Uint8Array, mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
     for (let start = 0; start < bytes.length; start += core.scratch.length) {
@@ -106,6 +108,8 @@ export class XmlTextOutput {
   }
 
   /** Ends a base64 value: the padded final quantum. */
+  base64End(mayWait?: false): undefined;
+  base64End(mayWait: boolean): Promise<void> | undefined;
   base64End(mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
     return this.channel.retry(() => core.base64Finish(), mayWait);
@@ -120,14 +124,14 @@ export class XmlTextOutput {
     const { core } = this.channel;
     this.forEachChunk(value, (length) => {
       this.checkStaged(length);
-      void this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false);
+      this.channel.move((o, n) => core.copyFromScratch(o, n), 0, length, false);
     });
   }
 
   private escapeStaged(length: number, attribute: boolean): void {
     const { core } = this.channel;
     this.checkStaged(length);
-    void this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
+    this.channel.move((o, n) => core.escapeFromScratch(o, n, attribute), 0, length, false);
   }
 
   /** Refuses staged bytes that are malformed UTF-8 or not XML 1.0 Chars (§2.2). */

@@ -324,9 +324,18 @@ export class XmlWriter {
    * lexical form (see writeAttribute).
    */
   writeValue(value: XmlValue): void {
-    if (typeof value === 'string') return this.writeChars(value);
-    if (value instanceof Uint8Array) return this.writeBytes(value);
-    if (isQualifiedName(value)) return this.writeQualifiedName(value.prefix, value.localName, value.ns);
+    if (typeof value === 'string') {
+      this.writeChars(value);
+      return;
+    }
+    if (value instanceof Uint8Array) {
+      this.writeBytes(value);
+      return;
+    }
+    if (isQualifiedName(value)) {
+      this.writeQualifiedName(value.prefix, value.localName, value.ns);
+      return;
+    }
     this.run('writeValue', () => {
       const text = lexicalForm(value);
       this.startContent(this.contentElement('writeValue'), 'mixed');
@@ -629,7 +638,10 @@ export class XmlWriter {
     }
     if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
     const head = qualifiedName(chosen, localName).attributeHead;
-    if (typeof value !== 'string') return this.writeTypedAttribute(element, head, value);
+    if (typeof value !== 'string') {
+      this.writeTypedAttribute(element, head, value);
+      return;
+    }
     if (XMIME_NAMESPACES.has(ns) && localName === 'contentType') element.xmimeContentType = value;
     this.writeQuotedValue(head, value);
   }

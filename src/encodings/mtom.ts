@@ -136,7 +136,8 @@ export class MtomEncoding implements Encoding {
     private readonly text: XmlTextOutput,
     private readonly discipline: CallDiscipline,
   ) {
-    const settings = (this.settings = options.encoding);
+    this.settings = options.encoding;
+    const settings = this.settings;
     this.maxMimePartsBufferSize = options.maxMimePartsBufferSize;
     this.onProgress = options.onProgress;
     const action = settings.action === undefined ? undefined : quote(settings.action);
