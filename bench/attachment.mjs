@@ -5,8 +5,6 @@
 // buffer and calling the same output, with no writer and no scan.
 // (c) Peak RSS while streaming a 1 GiB attachment the same way, each case in its own process,
 // minus the RSS of an otherwise idle node process (same imports) measured in another child.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './lib/mtom.mjs';
 import { nativeAlternative, nativeText, nativeProgram } from './lib/native.mjs';
@@ -20,6 +18,7 @@ import {
   fmt,
   header,
   reportIdleRss,
+  runChild,
   table,
   writeResults,
 } from './lib/report.mjs';
@@ -242,14 +241,7 @@ for (const kind of ['fill', 'copy']) {
 table(rows);
 
 // (c) RSS, each case in a fresh process.
-const self = fileURLToPath(import.meta.url);
-const child = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' })
-      .trim()
-      .split('\n')
-      .pop(),
-  );
+const child = (...args) => runChild(import.meta.url, ...args);
 const idle = median3(() => child('--rss=idle').rss);
 const rss = [];
 for (const mode of ['simd', 'scalar', 'js']) {

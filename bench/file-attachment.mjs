@@ -4,13 +4,11 @@
 // fs.createReadStream piped to a discarding Writable. Throughput and peak RSS (each case in its
 // own process). The file is created once in os.tmpdir() and deleted afterwards; every run reads it
 // from the page cache, the same for every alternative.
-import { execFileSync } from 'node:child_process';
 import { closeSync, createReadStream, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, median, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, mtomMessage, splitMultipart } from './lib/mtom.mjs';
 import {
@@ -23,6 +21,7 @@ import {
   fmt,
   header,
   reportIdleRss,
+  runChild,
   table,
   writeResults,
 } from './lib/report.mjs';
@@ -224,14 +223,7 @@ try {
     })),
   );
 
-  const self = fileURLToPath(import.meta.url);
-  const child = (...args) =>
-    JSON.parse(
-      execFileSync(process.execPath, [self, ...args], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .pop(),
-    );
+  const child = (...args) => runChild(import.meta.url, ...args);
   const idle = median([1, 2, 3].map(() => child('--rss=idle').rss));
   const rss = [];
   for (const key of Object.keys(CASES)) {

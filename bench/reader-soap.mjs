@@ -13,8 +13,6 @@
 // Memory: one child process per case reads a 10 MiB and a 100 MiB reply from a stream. node-soap
 // must buffer the body first (as axios does); the reader reads the stream and hands the part to a
 // sink that keeps nothing. Peak RSS above an idle process shows what grows with the message.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { compare, KiB, MiB, pseudoRandomBytes, ratio, verdict } from './lib/harness.mjs';
 import {
   QUICK,
@@ -26,6 +24,7 @@ import {
   fmt,
   header,
   reportIdleRss,
+  runChild,
   table,
   writeResults,
 } from './lib/report.mjs';
@@ -188,14 +187,7 @@ table(
 );
 
 // Memory, one child per case and size.
-const self = fileURLToPath(import.meta.url);
-const child = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
-      .trim()
-      .split('\n')
-      .pop(),
-  );
+const child = (...args) => runChild(import.meta.url, ...args);
 const idle = [child('--rss=idle').rss, child('--rss=idle').rss, child('--rss=idle').rss].sort((a, b) => a - b)[1];
 const sizes = QUICK ? [SIZE, 50 * MiB] : [SIZE, 100 * MiB];
 const memory = [];

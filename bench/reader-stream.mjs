@@ -8,12 +8,21 @@
 // Content-Disposition headers (which an MTOM reader ignores) and busboy is told the body is
 // form-data. Each run is a process of its own (best of 2 per source), RSS sampled every 16 MiB,
 // minus an idle process's RSS.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { GiB, KiB, MiB, pseudoRandomBytes, sizeLabel } from './lib/harness.mjs';
-import { QUICK, RssSampler, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
+import {
+  QUICK,
+  RssSampler,
+  argValue,
+  check,
+  fmt,
+  header,
+  reportIdleRss,
+  runChild,
+  table,
+  writeResults,
+} from './lib/report.mjs';
 
 const BOUNDARY = 'uuid:4c1f6a52-9a0e-4a37-8d5f-0b7e2c913f11';
 const CONTENT_TYPE = `multipart/related; type="application/xop+xml"; boundary="${BOUNDARY}"; start="<root@bench>"; start-info="application/soap+xml"`;
@@ -203,14 +212,7 @@ const env = header(`reader-stream: a ${sizeLabel(BYTES)} one-part message from a
   }
 }
 
-const self = fileURLToPath(import.meta.url);
-const child = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
-      .trim()
-      .split('\n')
-      .pop(),
-  );
+const child = (...args) => runChild(import.meta.url, ...args);
 const idle = [child('--rss=idle').rss, child('--rss=idle').rss, child('--rss=idle').rss].sort((a, b) => a - b)[1];
 const runs = Object.fromEntries(NAMES.map((n) => [n, []]));
 const rssRuns = {};

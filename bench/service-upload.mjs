@@ -8,16 +8,14 @@
 //   template + createReadStream → http        a hand-made multipart around the file, what one
 //                                             writes without the library (the service's ceiling)
 // Needs java, javac and Debian's libjaxws-java; without them it says so and records the skip.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { GiB, MiB, median, pseudoRandomBytes, sizeLabel } from './lib/harness.mjs';
-import { QUICK, argValue, check, fmt, header, reportIdleRss, table, writeResults } from './lib/report.mjs';
+import { QUICK, argValue, check, fmt, header, reportIdleRss, runChild, table, writeResults } from './lib/report.mjs';
 
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const SERVICE_NS = 'urn:mtom-stream:service';
@@ -133,14 +131,7 @@ const expected = digest.digest('hex');
 const { startJavaService } = await serviceHelper((helper) => helper);
 const service = await startJavaService();
 try {
-  const self = fileURLToPath(import.meta.url);
-  const child = (...args) =>
-    JSON.parse(
-      execFileSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
-        .trim()
-        .split('\n')
-        .pop(),
-    );
+  const child = (...args) => runChild(import.meta.url, ...args);
   const idle = median([1, 2, 3].map(() => child('--case=idle').rss));
   const results = [];
   for (const key of Object.keys(CASES)) {

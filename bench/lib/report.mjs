@@ -1,4 +1,5 @@
 // Node side of the benchmarks: settings from argv/env, the machine's description, tables, JSON.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -76,6 +77,18 @@ export function check(condition, message) {
 /** Samples process RSS: call tick() from inside hot loops; peak and a few points are kept. */
 /** The value of a `--name=value` argument of this process, if given. */
 export const argValue = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/**
+ * Runs a benchmark's own file (its `import.meta.url`) again in a child process with `args` (one of
+ * its child modes) and returns the JSON the child printed on its last line.
+ */
+export function runChild(scriptUrl, ...args) {
+  const output = execFileSync(process.execPath, [fileURLToPath(scriptUrl), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(output.trim().split('\n').pop());
+}
 
 /** Child mode `--rss=idle`: prints the RSS of a process that only loaded its imports, then exits. */
 export async function reportIdleRss() {

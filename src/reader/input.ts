@@ -95,34 +95,36 @@ function arraySource(chunks: Iterable<Uint8Array>, contentType?: string): ByteSo
 
 function streamSource(stream: ReadableStream<Uint8Array>, contentType: string | undefined): ByteSource {
   const reader = stream.getReader();
-  let done = false;
-  return {
+  return pulledSource(
     contentType,
-    read: async () => {
-      if (done) return undefined;
-      const next = await reader.read();
-      if (next.done) {
-        done = true;
-        return undefined;
-      }
-      return checkChunk(next.value);
-    },
-    release: () => {
-      if (!done) {
-        done = true;
-        reader.cancel().catch(() => {});
-      }
-    },
-  };
+    () => reader.read(),
+    () => void reader.cancel().catch(() => {}),
+  );
 }
 
 function iteratorSource(iterator: AsyncIterator<Uint8Array>, contentType: string | undefined): ByteSource {
+  return pulledSource(
+    contentType,
+    () => iterator.next(),
+    () => void iterator.return?.()?.catch?.(() => {}),
+  );
+}
+
+/**
+ * A source over anything pulled one promised result at a time (a stream reader, an async
+ * iterator): reads stop at the first `done`, and `stop` runs once, only if the input is unfinished.
+ */
+function pulledSource(
+  contentType: string | undefined,
+  pull: () => Promise<{ done?: boolean; value?: unknown }>,
+  stop: () => void,
+): ByteSource {
   let done = false;
   return {
     contentType,
     read: async () => {
       if (done) return undefined;
-      const next = await iterator.next();
+      const next = await pull();
       if (next.done) {
         done = true;
         return undefined;
@@ -132,7 +134,7 @@ function iteratorSource(iterator: AsyncIterator<Uint8Array>, contentType: string
     release: () => {
       if (!done) {
         done = true;
-        void iterator.return?.()?.catch?.(() => {});
+        stop();
       }
     },
   };

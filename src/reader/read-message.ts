@@ -4,6 +4,7 @@
  * (XOP §3.2, the form any XML parser or SOAP library reads), plus the parts themselves.
  */
 import { ReaderCore } from '../wasm.js';
+import { concatBytes } from './concat-bytes.js';
 import { readerInvalidArg } from './errors.js';
 import { toByteSource, type ReaderInput } from './input.js';
 import type { ElementNode } from './nodes.js';
@@ -134,16 +135,5 @@ async function readPart(reader: XmlReader, size: number | undefined): Promise<Ui
     total += n;
   }
   blocks.push(block.subarray(0, filled));
-  return join(blocks, total);
-}
-
-function join(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(blocks, total);
 }

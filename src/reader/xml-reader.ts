@@ -10,6 +10,7 @@
  */
 import { ReaderCore, STAGING_SIZE } from '../wasm.js';
 import { bareContentId, checkBoundary, parseMediaType, type MediaType } from './content-type.js';
+import { concatBytes } from './concat-bytes.js';
 import { readerInvalidFormat, readerInvalidOperation, readerQuotaExceeded, XmlReaderError } from './errors.js';
 import type { ByteSource } from './input.js';
 import { MimeStream } from './multipart.js';
@@ -442,7 +443,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       }
       chunks.push(bytes.slice());
     }
-    const bytes = concat(chunks, size);
+    const bytes = concatBytes(chunks, size);
     this.held.set(id, { bytes, headers });
     this.heldBytes += size;
   }
@@ -577,15 +578,4 @@ function describePart(node: BytesNode, headers: PartHeaders, size: number | unde
   node.contentType = headers.get('content-type') ?? 'application/octet-stream';
   node.headers = Object.fromEntries(headers);
   if (size !== undefined) node.size = size;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -12,7 +12,7 @@ import {
 } from "../../assembly/scan";
 import { initAt } from "../../assembly/init";
 import { ringRelease, ringSpans, ringWrite, spanTable, status } from "../../assembly/ring";
-import { seedRandom, xorshift, randomBytes } from "./helpers";
+import { seedRandom, xorshift, randomBytes, naiveIndexOf } from "./helpers";
 
 seedRandom(0x3c6ef372);
 
@@ -32,15 +32,6 @@ function randomFrom(n: i32, pat: Uint8Array): Uint8Array {
   let a = new Uint8Array(n);
   for (let i = 0; i < n; i++) a[i] = pat[<i32>(xorshift() % <u32>pat.length)];
   return a;
-}
-
-function naiveIndexOf(hay: Uint8Array, pat: Uint8Array): i32 {
-  for (let i = 0; i + pat.length <= hay.length; i++) {
-    let j = 0;
-    while (j < pat.length && hay[i + j] == pat[j]) j++;
-    if (j == pat.length) return i;
-  }
-  return -1;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, n: i32): bool {

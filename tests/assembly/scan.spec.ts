@@ -11,7 +11,7 @@ import {
 } from "../../assembly/scan";
 import { initAt } from "../../assembly/init";
 import { ringCommit, ringReserve, ringWrite, status } from "../../assembly/ring";
-import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
+import { seedRandom, xorshift, randomBytes, bytesOf, naiveIndexOf } from "./helpers";
 
 seedRandom(0x6b43a9b5);
 
@@ -26,15 +26,6 @@ function randomFrom(n: i32, alphabet: string): Uint8Array {
 function scalarSearch(hay: usize, len: u32, pat: usize, patLen: u32): i32 {
   expect(scanSetPattern(pat, patLen)).toBe(0);
   return findScalar(hay, len, pat, patLen, scanSkipTable());
-}
-
-function naiveIndexOf(hay: Uint8Array, pat: Uint8Array): i32 {
-  for (let i = 0; i + pat.length <= hay.length; i++) {
-    let j = 0;
-    while (j < pat.length && hay[i + j] == pat[j]) j++;
-    if (j == pat.length) return i;
-  }
-  return -1;
 }
 
 function makePattern(len: i32): Uint8Array {

@@ -20,9 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CLI, runCli } from './run-cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'cli');
 const ENVELOPE = join(FIXTURES, 'envelope.xml');
 const PHOTO = readFileSync(join(FIXTURES, 'photo.png'));
@@ -31,30 +31,6 @@ const REPORT = readFileSync(join(FIXTURES, 'report.txt'));
 const DATA = Uint8Array.from({ length: 1024 }, (_, i) => i & 255);
 const BOUNDARY = 'MIME_boundary_7f3c';
 const XOP = 'http://www.w3.org/2004/08/xop/include';
-
-interface Run {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function run(args: string[], options: { cwd?: string; stdin?: Buffer } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? ROOT,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-    child.stdin.end(options.stdin);
-  });
-}
 
 interface Part {
   headers: Record<string, string>;
@@ -151,7 +127,7 @@ after(() => {
 
 describe('mtom-stream --help', () => {
   test('documents the command and pack, and exits 0', async () => {
-    const main = await run(['--help']);
+    const main = await runCli(['--help']);
     assert.equal(main.code, 0);
     assert.match(main.stdout.toString(), /Usage: mtom-stream <command>/);
     assert.match(main.stdout.toString(), /pack/);
@@ -160,7 +136,7 @@ describe('mtom-stream --help', () => {
       ['help', 'pack'],
       ['pack', '-h'],
     ]) {
-      const help = await run(args);
+      const help = await runCli(args);
       assert.equal(help.code, 0, args.join(' '));
       const text = help.stdout.toString();
       for (const option of [
@@ -186,7 +162,7 @@ describe('mtom-stream --help', () => {
   });
 
   test('--version prints the package version', async () => {
-    const { code, stdout } = await run(['--version']);
+    const { code, stdout } = await runCli(['--version']);
     assert.equal(code, 0);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(stdout.toString().trim(), pkg.version);
@@ -195,7 +171,7 @@ describe('mtom-stream --help', () => {
 
 describe('mtom-stream pack', () => {
   test('writes placeholders, --attach files and large base64 as parts; the rest of the document as written', async () => {
-    const { code, stdout, stderr } = await run([
+    const { code, stdout, stderr } = await runCli([
       'pack',
       ENVELOPE,
       '--attach',
@@ -262,7 +238,7 @@ describe('mtom-stream pack', () => {
 
   test("the root part has the input's infoset, and every prefix and namespace declaration as written", async () => {
     const input = readFileSync(join(FIXTURES, 'namespaces.xml'), 'utf8');
-    const { code, stdout, stderr } = await run(['pack', join(FIXTURES, 'namespaces.xml')]);
+    const { code, stdout, stderr } = await runCli(['pack', join(FIXTURES, 'namespaces.xml')]);
     assert.equal(code, 0, stderr);
     const parts = parse(stdout, printedContentType(stderr));
     assert.equal(parts.length, 1, 'an MTOM package even with nothing to optimize');
@@ -285,7 +261,7 @@ describe('mtom-stream pack', () => {
       'r@x',
       '-q',
     ];
-    const [a, b, scalar] = await Promise.all([run(args), run(args), run([...args, '--scalar'])]);
+    const [a, b, scalar] = await Promise.all([runCli(args), runCli(args), runCli([...args, '--scalar'])]);
     assert.equal(a.code, 0, a.stderr);
     assert.ok(a.stdout.equals(b.stdout));
     assert.ok(a.stdout.equals(scalar.stdout), 'the scalar core writes the same bytes');
@@ -294,7 +270,7 @@ describe('mtom-stream pack', () => {
 
   test('-o FILE writes the message under its name, with no FILE.partial left; --print-content-type prints only the value', async () => {
     const out = join(work, 'message.mtom');
-    const { code, stdout, stderr } = await run([
+    const { code, stdout, stderr } = await runCli([
       'pack',
       ENVELOPE,
       '-a',
@@ -320,7 +296,7 @@ describe('mtom-stream pack', () => {
 
   test('reads the document from stdin, resolving file: placeholders against the working directory', async () => {
     const xml = `<r xmlns:xop="${XOP}"><f>\n  <xop:Include href="file:photo.png"/>\n</f></r>`;
-    const { code, stdout, stderr } = await run(['pack', '-', '--boundary', BOUNDARY, '--start', 's@x'], {
+    const { code, stdout, stderr } = await runCli(['pack', '-', '--boundary', BOUNDARY, '--start', 's@x'], {
       cwd: FIXTURES,
       stdin: Buffer.from(xml),
     });
@@ -343,7 +319,7 @@ describe('mtom-stream pack', () => {
       [['--type', 'photo.png=image/x-ignored', '--type', 'report=text/csv'], 'image/png', 'text/csv'],
     ];
     for (const [args, photoType, reportType] of cases) {
-      const { code, stdout, stderr } = await run(['pack', ENVELOPE, '-a', attach, ...args]);
+      const { code, stdout, stderr } = await runCli(['pack', ENVELOPE, '-a', attach, ...args]);
       assert.equal(code, 0, stderr);
       const parts = parse(stdout, printedContentType(stderr));
       assert.equal(parts[1].headers['content-type'], photoType, args.join(' '));
@@ -351,7 +327,7 @@ describe('mtom-stream pack', () => {
     }
     // Without xmime:contentType, a per-file --type applies to a file: placeholder too.
     const xml = `<r xmlns:xop="${XOP}"><f><xop:Include href="file:photo.png"/></f></r>`;
-    const { stdout, stderr } = await run(['pack', '-', '--type', 'file:photo.png=image/x-custom'], {
+    const { stdout, stderr } = await runCli(['pack', '-', '--type', 'file:photo.png=image/x-custom'], {
       cwd: FIXTURES,
       stdin: Buffer.from(xml),
     });
@@ -359,7 +335,7 @@ describe('mtom-stream pack', () => {
   });
 
   test('--soap11 puts text/xml in start-info and prints the action as SOAPAction; --soap12 carries it in the Content-Type', async () => {
-    const soap11 = await run([
+    const soap11 = await runCli([
       'pack',
       ENVELOPE,
       '-a',
@@ -378,7 +354,7 @@ describe('mtom-stream pack', () => {
       'application/xop+xml; charset=utf-8; type="text/xml"',
     );
 
-    const soap12 = await run([
+    const soap12 = await runCli([
       'pack',
       ENVELOPE,
       '-a',
@@ -396,7 +372,7 @@ describe('mtom-stream pack', () => {
   });
 
   test('--mime-header starts the message with MIME-Version and Content-Type; --8bit marks the root part', async () => {
-    const { code, stdout, stderr } = await run([
+    const { code, stdout, stderr } = await runCli([
       'pack',
       ENVELOPE,
       '-a',
@@ -427,7 +403,7 @@ describe('mtom-stream pack', () => {
       [['--only', 'Other'], 2],
     ];
     for (const [args, attachments] of cases) {
-      const { code, stdout, stderr } = await run(['pack', ENVELOPE, '-a', attach, ...args]);
+      const { code, stdout, stderr } = await runCli(['pack', ENVELOPE, '-a', attach, ...args]);
       assert.equal(code, 0, stderr);
       const parts = parse(stdout, printedContentType(stderr));
       assert.equal(parts.length - 1, attachments, args.join(' '));
@@ -453,7 +429,7 @@ describe('mtom-stream pack', () => {
       xml,
       `<r xmlns:xop="${XOP}"><a><![CDATA[${base64.slice(0, 1000)}]]>${base64.slice(1000)}</a><b><xop:Include href="file:big.bin"/></b></r>`,
     );
-    const { code, stdout, stderr } = await run([
+    const { code, stdout, stderr } = await runCli([
       'pack',
       xml,
       '--boundary',
@@ -470,7 +446,7 @@ describe('mtom-stream pack', () => {
 describe('mtom-stream pack failures', () => {
   /** Runs a failing command to stdout and to -o; both exit non-zero and leave no complete message. */
   async function fails(args: string[], message: RegExp, code = 1): Promise<void> {
-    const toStdout = await run(['pack', ...args]);
+    const toStdout = await runCli(['pack', ...args]);
     assert.equal(toStdout.code, code, toStdout.stderr);
     assert.match(toStdout.stderr, message);
     assert.ok(!looksComplete(toStdout.stdout), 'stdout never holds a complete message');
@@ -478,7 +454,7 @@ describe('mtom-stream pack failures', () => {
 
     const out = join(work, 'failed.mtom');
     writeFileSync(out, 'an earlier message');
-    const toFile = await run(['pack', ...args, '-o', out]);
+    const toFile = await runCli(['pack', ...args, '-o', out]);
     assert.equal(toFile.code, code, toFile.stderr);
     assert.match(toFile.stderr, message);
     assert.deepEqual(
@@ -535,11 +511,11 @@ describe('mtom-stream pack failures', () => {
       ['--soap11', '--soap12'],
       ['a.xml', 'b.xml'],
     ]) {
-      const { code, stderr } = await run(['pack', ...args]);
+      const { code, stderr } = await runCli(['pack', ...args]);
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /mtom-stream --help/);
     }
-    const unknown = await run(['bogus-command']);
+    const unknown = await runCli(['bogus-command']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "bogus-command"/);
   });
@@ -547,7 +523,7 @@ describe('mtom-stream pack failures', () => {
 
 describe('mtom-stream pack reporting', () => {
   test('warns about an --attach that no placeholder used', async () => {
-    const { code, stderr } = await run([
+    const { code, stderr } = await runCli([
       'pack',
       ENVELOPE,
       '-a',
@@ -580,11 +556,11 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     const dir = mkdtempSync(join(work, 'partial-'));
     const out = join(dir, 'message.mtom');
     writeFileSync(`${out}.partial`, 'my own notes');
-    const ok = await run(['pack', ENVELOPE, '-a', `report=${join(FIXTURES, 'report.txt')}`, '-o', out, '-q']);
+    const ok = await runCli(['pack', ENVELOPE, '-a', `report=${join(FIXTURES, 'report.txt')}`, '-o', out, '-q']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(looksComplete(readFileSync(out)));
     assert.equal(readFileSync(`${out}.partial`, 'utf8'), 'my own notes');
-    const failed = await run(['pack', join(FIXTURES, 'malformed.xml'), '-o', out]);
+    const failed = await runCli(['pack', join(FIXTURES, 'malformed.xml'), '-o', out]);
     assert.equal(failed.code, 1);
     assert.equal(readFileSync(`${out}.partial`, 'utf8'), 'my own notes');
     assert.ok(looksComplete(readFileSync(out)), 'the earlier message is kept');
@@ -598,7 +574,7 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     writeFileSync(input, xml);
     linkSync(input, join(dir, 'hard-link.xml'));
     for (const output of [input, join(dir, '.', 'sub', '..', 'envelope.xml'), join(dir, 'hard-link.xml')]) {
-      const { code, stderr } = await run(['pack', input, '-o', output]);
+      const { code, stderr } = await runCli(['pack', input, '-o', output]);
       assert.equal(code, 2, output);
       assert.match(stderr, /names the input document/);
       assert.equal(readFileSync(input, 'utf8'), xml);
@@ -615,7 +591,7 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     for (const href of cases) {
       const input = join(dir, 'docs', 'envelope.xml');
       writeFileSync(input, envelope(href));
-      const refused = await run(['pack', input]);
+      const refused = await runCli(['pack', input]);
       assert.equal(refused.code, 1, href);
       assert.match(refused.stderr, /names a file outside .*--base-dir DIR/, href);
       assert.ok(!looksComplete(refused.stdout));
@@ -623,12 +599,12 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     // --base-dir widens the root (and is where relative hrefs resolve).
     const input = join(dir, 'docs', 'envelope.xml');
     writeFileSync(input, envelope('file:secret.bin'));
-    const allowed = await run(['pack', input, '--base-dir', dir]);
+    const allowed = await runCli(['pack', input, '--base-dir', dir]);
     assert.equal(allowed.code, 0, allowed.stderr);
     const parts = parse(allowed.stdout, printedContentType(allowed.stderr));
     assert.equal(parts[1].bytes.toString(), 'not for the message');
     // From stdin the working directory is the root.
-    const fromStdin = await run(['pack', '-'], {
+    const fromStdin = await runCli(['pack', '-'], {
       cwd: join(dir, 'docs'),
       stdin: Buffer.from(envelope('file:../secret.bin')),
     });
@@ -643,9 +619,9 @@ describe('mtom-stream pack: files the user did not name are left alone', () => {
     const input = join(work, 'big-attribute.xml');
     writeFileSync(input, `<r xmlns="urn:x" big="${escaped}"><!--${comment}--><c>text</c></r>`);
     const out = join(work, 'big-attribute.mtom');
-    const toFile = await run(['pack', input, '-o', out]);
+    const toFile = await runCli(['pack', input, '-o', out]);
     assert.equal(toFile.code, 0, toFile.stderr);
-    const toStdout = await run(['pack', input]);
+    const toStdout = await runCli(['pack', input]);
     assert.equal(toStdout.code, 0, toStdout.stderr);
     for (const [message, contentType] of [
       [readFileSync(out), printedContentType(toFile.stderr)],

@@ -550,43 +550,38 @@ describe('an answer before the body is read (401, 413)', () => {
       });
 
     const how = hangUp ? ', then hangs up' : '';
-    test(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
-      timeout: 30_000,
-    }, async () => {
-      const refusing = await refuse();
-      try {
-        const { seen, build } = trackedUpload(bigFile);
-        const response = await postMessage(refusing.url, build, { encoding: MTOM });
-        assert.equal(response.status, status);
-        assert.equal(await response.text(), answer);
-        assert.ok(seen.writer!.isFaulted);
-        await assert.rejects(seen.writer!.closed, { code: 'WS_E_OPERATION_ABORTED' });
-        assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
-        assert.ok(await closedSoon(bigFile), 'the file is closed');
-      } finally {
-        await refusing.close();
-      }
-    });
-
-    test(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
-      timeout: 30_000,
-    }, async () => {
-      const refusing = await refuse();
-      try {
-        const { seen, build } = trackedUpload(bigFile);
-        const response = await requestMessage(refusing.url, build, { encoding: MTOM });
-        assert.equal(response.statusCode, status);
+    /** Each call's answer as status and text: a fetch Response, or a Node IncomingMessage read to its end. */
+    const answerOf = {
+      postMessage: async (build: (writer: XmlWriter) => Promise<void>, url: string) => {
+        const response = await postMessage(url, build, { encoding: MTOM });
+        return { status: response.status, text: await response.text() };
+      },
+      requestMessage: async (build: (writer: XmlWriter) => Promise<void>, url: string) => {
+        const response = await requestMessage(url, build, { encoding: MTOM });
         const chunks: Buffer[] = [];
         for await (const chunk of response) chunks.push(chunk as Buffer);
-        assert.equal(Buffer.concat(chunks).toString(), answer);
-        assert.ok(seen.writer!.isFaulted);
-        await assert.rejects(seen.writer!.closed, { code: 'WS_E_OPERATION_ABORTED' });
-        assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
-        assert.ok(await closedSoon(bigFile), 'the file is closed');
-      } finally {
-        await refusing.close();
-      }
-    });
+        return { status: response.statusCode, text: Buffer.concat(chunks).toString() };
+      },
+    };
+    for (const [call, send] of Object.entries(answerOf)) {
+      test(`${call} resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
+        timeout: 30_000,
+      }, async () => {
+        const refusing = await refuse();
+        try {
+          const { seen, build } = trackedUpload(bigFile);
+          const response = await send(build, refusing.url);
+          assert.equal(response.status, status);
+          assert.equal(response.text, answer);
+          assert.ok(seen.writer!.isFaulted);
+          await assert.rejects(seen.writer!.closed, { code: 'WS_E_OPERATION_ABORTED' });
+          assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+          assert.ok(await closedSoon(bigFile), 'the file is closed');
+        } finally {
+          await refusing.close();
+        }
+      });
+    }
   }
 });
 
@@ -709,55 +704,32 @@ describe('redirects', () => {
 });
 
 describe('signal', () => {
-  test('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
-    timeout: 30_000,
-  }, async () => {
-    const controller = new AbortController();
-    const silent = await serve((req) => {
-      req.resume();
-      req.on('end', () => controller.abort(new Error('gave up waiting')));
+  for (const send of [requestMessage, postMessage]) {
+    test(`${send.name}: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)`, {
+      timeout: 30_000,
+    }, async () => {
+      const controller = new AbortController();
+      const silent = await serve((req) => {
+        req.resume();
+        req.on('end', () => controller.abort(new Error('gave up waiting')));
+      });
+      try {
+        await assert.rejects(
+          send(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
+            encoding: MTOM,
+            signal: controller.signal,
+          }),
+          (error: XmlWriterError) => {
+            assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
+            assert.equal((error.cause as Error).message, 'gave up waiting');
+            return true;
+          },
+        );
+      } finally {
+        await silent.close();
+      }
     });
-    try {
-      await assert.rejects(
-        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
-          encoding: MTOM,
-          signal: controller.signal,
-        }),
-        (error: XmlWriterError) => {
-          assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
-          assert.equal((error.cause as Error).message, 'gave up waiting');
-          return true;
-        },
-      );
-    } finally {
-      await silent.close();
-    }
-  });
-
-  test('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
-    timeout: 30_000,
-  }, async () => {
-    const controller = new AbortController();
-    const silent = await serve((req) => {
-      req.resume();
-      req.on('end', () => controller.abort(new Error('gave up waiting')));
-    });
-    try {
-      await assert.rejects(
-        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
-          encoding: MTOM,
-          signal: controller.signal,
-        }),
-        (error: XmlWriterError) => {
-          assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
-          assert.equal((error.cause as Error).message, 'gave up waiting');
-          return true;
-        },
-      );
-    } finally {
-      await silent.close();
-    }
-  });
+  }
 
   test('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
     const shutdown = new AbortController();

@@ -10,12 +10,10 @@ import { createXmlWriter, createXmlWriterStream, type XmlWriter, type XmlWriterO
 import { createXmlReader, readMessage } from '../../src/reader/index.js';
 import { chunked, infoset, readerInfoset } from './reader-infoset.js';
 import { randomBytes } from './mtom-reader.js';
+import { xmlDocument, type XmlDocumentNode } from './xml-document-arbitrary.js';
 
 type Binary = { call: 'writeBytes' | 'push' | 'reserve' | 'pull'; bytes: Uint8Array; split: number };
-type Node =
-  | { type: 'element'; ns: string; name: string; attributes: [string, string][]; children: Node[] }
-  | { type: 'text'; value: string }
-  | { type: 'binary'; binary: Binary };
+type Node = XmlDocumentNode<Binary>;
 
 const name = fc.constantFrom('a', 'Data', 'x-y', 'é', 'n.1');
 const ns = fc.constantFrom('', 'urn:one', 'http://example.org/a?b&c');
@@ -30,29 +28,7 @@ const binary: fc.Arbitrary<Binary> = fc.record({
   ),
   split: fc.integer({ min: 1, max: 5000 }),
 });
-const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    text.map((value): Node => ({ type: 'text', value })),
-    fc.record({
-      type: fc.constant('element' as const),
-      ns,
-      name,
-      attributes: fc.uniqueArray(fc.tuple(name, text), { maxLength: 3, selector: ([k]) => k }),
-      children: fc.oneof(
-        fc.array(tie('node'), { maxLength: 4 }).map((children) => children.filter((c) => c.type !== 'binary')),
-        binary.map((b): Node[] => [{ type: 'binary', binary: b }]),
-      ),
-    }),
-  ),
-})).node;
-const document = fc.record({
-  type: fc.constant('element' as const),
-  ns,
-  name,
-  attributes: fc.constant([] as [string, string][]),
-  children: fc.array(node, { maxLength: 5 }),
-});
+const document = xmlDocument({ name, ns, text, binary });
 
 async function writeBinary(writer: XmlWriter, { call, bytes, split }: Binary): Promise<void> {
   const pieces: Uint8Array[] = [];

@@ -7,12 +7,10 @@ import fc from 'fast-check';
 import { createXmlWriter } from '../../src/index.js';
 import type { XmlWriter, XmlWriterOptions } from '../../src/index.js';
 import { contentTypeParameter, parseMtom, randomBytes, rebuildXml } from './mtom-reader.js';
+import { xmlDocument, type XmlDocumentNode } from './xml-document-arbitrary.js';
 
 type Binary = { kind: 'writeBytes' | 'push' | 'reserve' | 'pull'; bytes: Uint8Array; splits: number[] };
-type Node =
-  | { type: 'element'; ns: string; name: string; attributes: [string, string][]; children: Node[] }
-  | { type: 'text'; value: string }
-  | { type: 'binary'; binary: Binary };
+type Node = XmlDocumentNode<Binary>;
 
 const name = fc.constantFrom('a', 'b', 'Data', 'x-y', 'é', 'n.1');
 const ns = fc.constantFrom('', 'urn:one', 'urn:two', 'http://example.org/a?b&c');
@@ -26,30 +24,7 @@ const binary: fc.Arbitrary<Binary> = fc.record({
   splits: fc.array(fc.integer({ min: 1, max: 5000 }), { maxLength: 4 }),
 });
 
-const node: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
-  node: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    text.map((value): Node => ({ type: 'text', value })),
-    fc.record({
-      type: fc.constant('element' as const),
-      ns,
-      name,
-      attributes: fc.uniqueArray(fc.tuple(name, text), { maxLength: 3, selector: ([k]) => k }),
-      children: fc.oneof(
-        fc.array(tie('node'), { maxLength: 4 }).map((children) => children.filter((c) => c.type !== 'binary')),
-        binary.map((b): Node[] => [{ type: 'binary', binary: b }]),
-      ),
-    }),
-  ),
-})).node;
-
-const document = fc.record({
-  type: fc.constant('element' as const),
-  ns,
-  name,
-  attributes: fc.constant([] as [string, string][]),
-  children: fc.array(node, { maxLength: 5 }),
-});
+const document = xmlDocument({ name, ns, text, binary });
 
 /** Chunks of `bytes` at the given split lengths (cycled). */
 function chunks(bytes: Uint8Array, splits: number[]): Uint8Array[] {

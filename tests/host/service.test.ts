@@ -136,15 +136,32 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
 
   for (const version of VERSIONS) {
     describe(version.name, () => {
-      it('postMessage with Content-Length: parts of 0 B, 767 B, 768 B and 1 MiB in one message', async () => {
-        const attachments = sized(1);
+      /** Sends the upload with postMessage; the service must answer 200. Returns its digests. */
+      async function postUpload(attachments: Attachment[]) {
         const response = await postMessage(version.url(service), upload(version, attachments), {
           encoding: version.encoding,
           headers: version.headers,
         });
         const body = await response.text();
         assert.equal(response.status, 200, body);
-        const digests = parseDigests(body);
+        return parseDigests(body);
+      }
+
+      /** Sends the upload with requestMessage; the service must answer 200. Returns its digests. */
+      async function requestUpload(attachments: Attachment[], options: { ringSize?: number } = {}) {
+        const response = await requestMessage(version.url(service), upload(version, attachments), {
+          encoding: version.encoding,
+          headers: version.headers,
+          ...options,
+        });
+        const body = await text(response);
+        assert.equal(response.statusCode, 200, body);
+        return parseDigests(body);
+      }
+
+      it('postMessage with Content-Length: parts of 0 B, 767 B, 768 B and 1 MiB in one message', async () => {
+        const attachments = sized(1);
+        const digests = await postUpload(attachments);
         assert.ok(digests.contentLength! > total(attachments), `Content-Length ${digests.contentLength}`);
         assertDigests(
           digests,
@@ -154,26 +171,14 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
 
       it('postMessage chunked: streams of unknown size', async () => {
         const attachments = unsized(11);
-        const response = await postMessage(version.url(service), upload(version, attachments), {
-          encoding: version.encoding,
-          headers: version.headers,
-        });
-        const body = await response.text();
-        assert.equal(response.status, 200, body);
-        const digests = parseDigests(body);
+        const digests = await postUpload(attachments);
         assert.equal(digests.contentLength, undefined, 'chunked');
         assertDigests(digests, attachments);
       });
 
       it('requestMessage with Content-Length, each size in a message of its own', async () => {
         for (const attachment of sized(21)) {
-          const response = await requestMessage(version.url(service), upload(version, [attachment]), {
-            encoding: version.encoding,
-            headers: version.headers,
-          });
-          const body = await text(response);
-          assert.equal(response.statusCode, 200, body);
-          const digests = parseDigests(body);
+          const digests = await requestUpload([attachment]);
           assert.ok(digests.contentLength! > attachment.bytes.length, `Content-Length ${digests.contentLength}`);
           assertDigests(digests, [attachment]);
         }
@@ -185,14 +190,7 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
           const file = { name: 'file', bytes: randomBytes(300_000, 31) };
           await writeFile(join(dir, 'file.bin'), file.bytes);
           const attachments = [...unsized(32), { ...file, source: () => ({ path: join(dir, 'file.bin') }) }];
-          const response = await requestMessage(version.url(service), upload(version, attachments), {
-            encoding: version.encoding,
-            headers: version.headers,
-            ringSize: 16384,
-          });
-          const body = await text(response);
-          assert.equal(response.statusCode, 200, body);
-          const digests = parseDigests(body);
+          const digests = await requestUpload(attachments, { ringSize: 16384 });
           assert.equal(digests.contentLength, undefined, 'chunked');
           assertDigests(digests, attachments);
         } finally {
