@@ -26,4 +26,4 @@ export {
 } from "./base64";
 export { scanSetPattern, scanEnable, scanReset, scanFeed, scanFound, scanFoundOffset } from "./scan";
 export { xmlFindInvalid, escapeWrite } from "./escape";
-export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose } from "./mime";
+export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose, mimePartHeaderLength, mimeCloseLength } from "./mime";

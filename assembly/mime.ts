@@ -43,6 +43,22 @@ function dashes(dst: usize): usize {
 }
 
 /**
+ * Bytes of the delimiter and part headers that mimeWritePartHeader writes for these field
+ * lengths with the current boundary: the one place the layout's length is known, so that the
+ * host's message length never mirrors it. -1 if it would not fit an i32.
+ */
+export function mimePartHeaderLength(first: i32, idLen: u32, typeLen: u32, encLen: u32): i32 {
+  let total: u64 = <u64>(first == 0 ? 2 : 0) + 2 + <u64>boundaryLen + 2
+    + 13 + <u64>idLen + 17 + <u64>typeLen + 29 + <u64>encLen + 4;
+  return total > <u64>i32.MAX_VALUE ? -1 : <i32>total;
+}
+
+/** Bytes of the close delimiter CRLF "--" B "--" CRLF with the current boundary. */
+export function mimeCloseLength(): i32 {
+  return <i32>boundaryLen + 8;
+}
+
+/**
  * Writes the delimiter and part headers in one reservation:
  * [CRLF] "--" B CRLF, Content-ID, Content-Type, Content-Transfer-Encoding, empty line.
  * Returns bytes written, or -1 if the ring has no contiguous room (nothing written).
@@ -54,10 +70,9 @@ export function mimeWritePartHeader(
   typePtr: usize, typeLen: u32,
   encPtr: usize, encLen: u32
 ): i32 {
-  let total: u64 = <u64>(first == 0 ? 2 : 0) + 2 + <u64>boundaryLen + 2
-    + 13 + <u64>idLen + 17 + <u64>typeLen + 29 + <u64>encLen + 4;
-  if (total > <u64>i32.MAX_VALUE) return -1;
-  let n = <u32>total;
+  let length = mimePartHeaderLength(first, idLen, typeLen, encLen);
+  if (length < 0) return -1;
+  let n = <u32>length;
   let p = ringReserve(n, n);
   if (p == 0) return -1;
   let d = p;
@@ -80,7 +95,7 @@ export function mimeWritePartHeader(
 
 /** Writes the close delimiter CRLF "--" B "--" CRLF (not scanned); bytes or -1. */
 export function mimeWriteClose(): i32 {
-  let n = boundaryLen + 8;
+  let n = <u32>mimeCloseLength();
   let p = ringReserve(n, n);
   if (p == 0) return -1;
   let d = crlf(p);

@@ -15,7 +15,7 @@ import { referenceBlobs } from './blob-references.js';
 import { invalidOperation } from './errors.js';
 import type { OutputCallback } from './ring.js';
 import type { BytesSink } from './sink.js';
-import type { AttachmentProducer } from './sources.js';
+import type { AttachmentProducer } from './attachment-producer.js';
 import type { XmlWriter } from './xml-writer.js';
 
 /** A Blob standing for the message's bytes from `start` to `start + blob.size`. */

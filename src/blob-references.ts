@@ -2,7 +2,7 @@
  * Writers whose output keeps Blob attachments by reference: for them writeAttachment hands a
  * Blob or File to the output as it is, never reading it (src/blob-message.ts registers them).
  */
-import type { AttachmentProducer } from './sources.js';
+import type { AttachmentProducer } from './attachment-producer.js';
 import type { XmlWriter } from './xml-writer.js';
 
 /** Makes the producer that stands for a Blob in a writer's output. */

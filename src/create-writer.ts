@@ -1,14 +1,15 @@
 /**
- * createXmlWriter: WsCreateWriter + WsSetOutput in one call. Instantiates a core for the writer
- * (compiled once per process), picks the encoding and writes what precedes the document.
+ * createXmlWriter: WsCreateWriter + WsSetOutput in one call. Resolves the options, instantiates
+ * a core for the writer (compiled once per process), picks the encoding and writes what precedes
+ * the document.
  */
+import { CallDiscipline } from './call-discipline.js';
 import type { Encoding } from './encodings/encoding.js';
 import { MtomEncoding } from './encodings/mtom.js';
 import { TextEncoding } from './encodings/text.js';
-import { invalidArg, operationAborted } from './errors.js';
+import { operationAborted } from './errors.js';
 import { resolveOptions, type XmlWriterOptions } from './options.js';
 import { RingChannel, type OutputCallback } from './ring.js';
-import type { SinkOwner } from './sink.js';
 import { Core } from './wasm.js';
 import { XmlTextOutput } from './xml-text.js';
 import { XmlWriter } from './xml-writer.js';
@@ -47,19 +48,18 @@ export async function createXmlWriter(options: XmlWriterOptions & { output: Outp
 export async function createXmlWriter(options?: XmlWriterOptions): Promise<XmlWriter>;
 export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
   const resolved = resolveOptions(options);
-  const { signal } = options;
+  const { signal, encoding } = resolved;
   if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
-  const encoding = options.encoding ?? { type: 'text' };
-  if (encoding.type !== 'text' && encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
-  const core = await Core.create({ ringSize: resolved.ringSize, scratchSize: resolved.scratchSize, simd: resolved.simd });
-  const channel = new RingChannel(core, options.output);
+  const { ringSize, scratchSize, simd } = resolved;
+  const core = await Core.create({ ringSize, scratchSize, simd });
+  const discipline = new CallDiscipline();
+  const channel = new RingChannel(core, resolved.output, discipline);
   const text = new XmlTextOutput(channel);
-  const createEncoding = (owner: SinkOwner): Encoding =>
+  const chosen: Encoding =
     encoding.type === 'mtom'
-      ? new MtomEncoding({ ...encoding }, channel, text, owner, resolved.maxMimePartsBufferSize, options.onProgress)
-      : new TextEncoding({ ...encoding }, channel, text, owner);
-  const writer = new XmlWriter(channel, text, resolved, createEncoding);
-  writer.begin();
+      ? new MtomEncoding({ ...resolved, encoding }, channel, text, discipline)
+      : new TextEncoding(encoding, channel, text, discipline);
+  const writer = new XmlWriter(channel, text, resolved, chosen, discipline);
   signal?.addEventListener('abort', () => writer.abort(signal.reason), { once: true, signal: writer.signal });
   return writer;
 }

@@ -51,3 +51,22 @@ export const invalidFormat = (message: string) => new XmlWriterError('WS_E_INVAL
 export const quotaExceeded = (message: string) => new XmlWriterError('WS_E_QUOTA_EXCEEDED', message);
 export const operationAborted = (message: string, cause?: unknown) =>
   new XmlWriterError('WS_E_OPERATION_ABORTED', message, { cause });
+/**
+ * An attachment source that could not deliver its bytes (a missing file, a stream that errored):
+ * WS_E_INVALID_FORMAT with the source's own error as its cause. A writer error passes as it is.
+ */
+export const sourceFailed = (cause: unknown): XmlWriterError =>
+  cause instanceof XmlWriterError
+    ? cause
+    : new XmlWriterError(
+        'WS_E_INVALID_FORMAT',
+        `the attachment source failed${cause instanceof Error ? `: ${cause.message}` : ''}`,
+        { cause },
+      );
+/** A call on a faulted writer: `cause` is the failure that faulted it. */
+export const objectFaulted = (cause: unknown) =>
+  new XmlWriterError(
+    'WS_E_OBJECT_FAULTED',
+    `the writer is faulted by an earlier failure${cause instanceof Error ? `: ${cause.message}` : ''}`,
+    { cause },
+  );

@@ -1,11 +1,15 @@
 export { createXmlWriter, type BufferedXmlWriter } from './create-writer.js';
 export type { XmlWriter } from './xml-writer.js';
 export { XmlWriterError, ErrorCodes, type XmlWriterErrorCode } from './errors.js';
-export type { XmlWriterOptions, TextEncodingOptions, MtomEncodingOptions } from './options.js';
+export type {
+  XmlWriterOptions,
+  TextEncodingOptions,
+  MtomEncodingOptions,
+  BinaryOptions,
+  PartProgress,
+} from './options.js';
 export type { OutputCallback } from './ring.js';
 export type { BytesSink, PushBytesCallback, PullBytesCallback } from './sink.js';
-export type { BinaryOptions } from './encodings/encoding.js';
-export type { PartProgress } from './encodings/mtom.js';
 export { engineSupportsSimd } from './wasm.js';
 export { createXmlWriterStream, type XmlWriterStream, type XmlWriterStreamOptions, type TransferProgress } from './streams.js';
 export { writeAttachment, sourceSize, type AttachmentSource, type AttachmentOptions } from './sources.js';

@@ -6,6 +6,17 @@ import { invalidArg, invalidOperation, quotaExceeded } from './errors.js';
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 export const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+/** XOP 1.0 §3: the namespace of xop:Include. */
+export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
+/**
+ * Describing Media Content of Binary Data in XML: the xmime namespaces (the W3C Note's and its
+ * drafts') whose contentType attribute names a part's Content-Type.
+ */
+export const XMIME_NAMESPACES: ReadonlySet<string> = new Set([
+  'http://www.w3.org/2005/05/xmlmime',
+  'http://www.w3.org/2004/11/xmlmime',
+  'http://www.w3.org/2004/06/xmlmime',
+]);
 
 const NAME_START =
   'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +

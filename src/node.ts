@@ -88,8 +88,13 @@ export function writeAttachment(
   options: AttachmentOptions = {},
 ): void | Promise<void> {
   if (source instanceof Readable) return writeProducer(writer, nodeReadableProducer(source), options);
-  if (isFileHandle(source)) return fileProducer(() => Promise.resolve(source), false, () => source.stat()).then((p) => writeProducer(writer, p, options));
-  if (isPathSource(source)) return fileProducer(() => open(source.path, 'r'), true, () => stat(source.path)).then((p) => writeProducer(writer, p, options));
+  // The element is claimed at once; the producer follows once stat has given the size.
+  if (isFileHandle(source)) {
+    return writeProducer(writer, fileProducer(() => Promise.resolve(source), false, () => source.stat()), options);
+  }
+  if (isPathSource(source)) {
+    return writeProducer(writer, fileProducer(() => open(source.path, 'r'), true, () => stat(source.path)), options);
+  }
   return writeProducer(writer, toProducer(source), options);
 }
 

@@ -1,9 +1,19 @@
 /**
- * The writer's options, each with its default. Names follow WS_XML_WRITER_PROPERTY_ID and
- * WS_XML_WRITER_MTOM_ENCODING; defaults are WWSAPI's unless noted.
+ * The writer's options, resolved in one place: `resolveOptions` checks every option (the
+ * encoding's included) without mutating the caller's object and returns one `ResolvedOptions`,
+ * which the writer and its encoding receive. Names follow WS_XML_WRITER_PROPERTY_ID and
+ * WS_XML_WRITER_MTOM_ENCODING; defaults are WWSAPI's unless noted, and each sits in DEFAULTS
+ * beside its doc comment.
  */
 import { invalidArg } from './errors.js';
-import type { PartProgress } from './encodings/mtom.js';
+import {
+  checkBoundary,
+  checkContentId,
+  checkMediaType,
+  checkParameterText,
+  randomBoundary,
+  randomHex,
+} from './headers.js';
 import type { OutputCallback } from './ring.js';
 
 /** WS_XML_WRITER_TEXT_ENCODING with WS_CHARSET_UTF8. */
@@ -38,6 +48,18 @@ export interface MtomEncodingOptions {
   rootTransferEncoding?: 'binary' | '8bit';
 }
 
+/** Progress of the part being emitted (MTOM), reported after each commit into it. */
+export interface PartProgress {
+  /** Content-ID of the part, without angle brackets. */
+  contentId: string | undefined;
+  /** Bytes of this part written so far. */
+  partBytes: number;
+  /** The part's declared size, if known. */
+  partSize: number | undefined;
+  /** Bytes of the whole message written so far. */
+  bytesWritten: number;
+}
+
 export interface XmlWriterOptions {
   /** How the document is encoded. Default `{ type: 'text' }`. */
   encoding?: TextEncodingOptions | MtomEncodingOptions;
@@ -70,7 +92,86 @@ export interface XmlWriterOptions {
   signal?: AbortSignal;
 }
 
+/** Options of one pushBytes / pullBytes call (and of writeAttachment). */
+export interface BinaryOptions {
+  /** Content-Type of the MIME part when the element has no xmime:contentType attribute. */
+  contentType?: string;
+  /** pullBytes: the largest window lent to the callback at once, in bytes. Default 65536. */
+  chunkSize?: number;
+  /**
+   * The exact byte count the callback will write, when known (buffers, Blobs, files). It lets
+   * `expectedLength()` give a Content-Length before the first byte is sent; with either
+   * encoding, a producer that writes more or fewer bytes fails the writer with
+   * WS_E_INVALID_FORMAT.
+   */
+  size?: number;
+}
+
+/** Every default, beside what it means. */
+export const DEFAULTS = {
+  /** WS_XML_WRITER_PROPERTY_MAX_DEPTH: open elements at most. */
+  maxDepth: 32,
+  /** WS_XML_WRITER_PROPERTY_MAX_ATTRIBUTES: attributes on one element at most. */
+  maxAttributes: 128,
+  /** WS_XML_WRITER_PROPERTY_MAX_NAMESPACES: namespace declarations on one element at most. */
+  maxNamespaces: 32,
+  /** WS_XML_WRITER_PROPERTY_MAX_MIME_PARTS_BUFFER_SIZE, in bytes. */
+  maxMimePartsBufferSize: 65536,
+  /** WS_XML_WRITER_PROPERTY_WRITE_DECLARATION. */
+  writeDeclaration: false,
+  /** Bytes of the output ring (256 KiB); at least MIN_RING_SIZE. */
+  ringSize: 256 * 1024,
+  /** Bytes of the scratch area where text and producer bytes are staged for the core. */
+  scratchSize: 64 * 1024,
+  /** The text encoding's media type (SOAP 1.2). */
+  mediaType: 'application/soap+xml',
+  /** MTOM start-info: the type of the XML inside (SOAP 1.2). */
+  startInfo: 'application/soap+xml',
+  /** MTOM: inline base64 up to this many bytes of one element's writeBytes content, as WCF. */
+  maxInlineByteCount: 767,
+  /** MTOM: no MIME header before the first boundary (it belongs in the HTTP header). */
+  writeMimeHeader: false,
+  /** MTOM: the root part's Content-Transfer-Encoding. */
+  rootTransferEncoding: 'binary',
+  /** pullBytes: the largest window lent to the callback at once, in bytes. */
+  chunkSize: 65536,
+} as const;
+
+/** The smallest ring: room for a MIME part header with the longest boundary and Content-ID. */
+export const MIN_RING_SIZE = 4096;
+const MAX_RING_SIZE = 1 << 30;
+
+/** The text encoding, resolved. */
+export interface ResolvedTextEncoding {
+  type: 'text';
+  /** The document's media type, checked (RFC 2045 §5.1). */
+  mediaType: string;
+  /** The SOAP 1.2 action, checked; undefined for none. */
+  action: string | undefined;
+}
+
+/** The MTOM encoding, resolved: every value checked, every default filled in. */
+export interface ResolvedMtomEncoding {
+  type: 'mtom';
+  /** The XML's own media type (start-info), checked. */
+  startInfo: string;
+  /** The boundary, checked or generated. */
+  boundary: string;
+  /** The root part's Content-ID, checked or generated. */
+  startUri: string;
+  /** What follows `N.` in part Content-IDs: startUri when the caller chose it, else a generated one. */
+  partIdSuffix: string;
+  maxInlineByteCount: number;
+  writeMimeHeader: boolean;
+  /** The SOAP 1.2 action, checked; undefined for none. */
+  action: string | undefined;
+  rootTransferEncoding: 'binary' | '8bit';
+}
+
+/** Every option of a writer, checked, with its default filled in. */
 export interface ResolvedOptions {
+  encoding: ResolvedTextEncoding | ResolvedMtomEncoding;
+  output: OutputCallback | undefined;
   maxDepth: number;
   maxAttributes: number;
   maxNamespaces: number;
@@ -78,36 +179,109 @@ export interface ResolvedOptions {
   writeDeclaration: boolean;
   ringSize: number;
   scratchSize: number;
+  /** undefined: detected. */
   simd: boolean | undefined;
+  onProgress: ((progress: PartProgress) => void) | undefined;
+  signal: AbortSignal | undefined;
 }
 
-const MIN_RING = 4096;
-const MAX_RING = 1 << 30;
+/** Options of one pushBytes / pullBytes call, checked. */
+export interface ResolvedBinaryOptions {
+  /** The part's Content-Type, checked; undefined when the caller gave none. */
+  contentType: string | undefined;
+  chunkSize: number;
+  /** The declared byte count; undefined when unknown. */
+  size: number | undefined;
+}
 
-function count(value: number | undefined, fallback: number, what: string, min = 0, max = 0x7fffffff): number {
+/** A count option: an integer in [min, max], or `fallback` when it is undefined. */
+export function checkCount(value: unknown, fallback: number, what: string, min = 0, max = 0x7fffffff): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw invalidArg(`${what} must be an integer from ${min} to ${max}`);
   }
   return value;
 }
 
-/** Validates the writer's options without mutating them. */
-export function resolveOptions(options: XmlWriterOptions): ResolvedOptions {
-  if (options.output !== undefined && typeof options.output !== 'function') {
-    throw invalidArg('output must be a function');
+function checkFlag(value: unknown, fallback: boolean, what: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw invalidArg(`${what} must be true or false`);
+  return value;
+}
+
+function checkFunction<T>(value: T | undefined, what: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalidArg(`${what} must be a function`);
+  return value;
+}
+
+/** Checks the writer's options, fills in every default, and never mutates the caller's object. */
+export function resolveOptions(options: XmlWriterOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalidArg('the options must be an object');
+  const { signal } = options;
+  if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
+    throw invalidArg('signal must be an AbortSignal');
   }
-  const ringSize = count(options.ringSize, 256 * 1024, 'ringSize', MIN_RING, MAX_RING);
   return {
-    maxDepth: count(options.maxDepth, 32, 'maxDepth', 1),
-    maxAttributes: count(options.maxAttributes, 128, 'maxAttributes'),
-    maxNamespaces: count(options.maxNamespaces, 32, 'maxNamespaces', 1),
-    maxMimePartsBufferSize: count(options.maxMimePartsBufferSize, 65536, 'maxMimePartsBufferSize'),
-    writeDeclaration: options.writeDeclaration ?? false,
-    ringSize,
-    scratchSize: 64 * 1024,
-    simd: options.simd,
+    encoding: resolveEncoding(options.encoding ?? { type: 'text' }),
+    output: checkFunction(options.output, 'output'),
+    maxDepth: checkCount(options.maxDepth, DEFAULTS.maxDepth, 'maxDepth', 1),
+    maxAttributes: checkCount(options.maxAttributes, DEFAULTS.maxAttributes, 'maxAttributes'),
+    maxNamespaces: checkCount(options.maxNamespaces, DEFAULTS.maxNamespaces, 'maxNamespaces', 1),
+    maxMimePartsBufferSize: checkCount(
+      options.maxMimePartsBufferSize,
+      DEFAULTS.maxMimePartsBufferSize,
+      'maxMimePartsBufferSize',
+    ),
+    writeDeclaration: checkFlag(options.writeDeclaration, DEFAULTS.writeDeclaration, 'writeDeclaration'),
+    ringSize: checkCount(options.ringSize, DEFAULTS.ringSize, 'ringSize', MIN_RING_SIZE, MAX_RING_SIZE),
+    scratchSize: DEFAULTS.scratchSize,
+    simd: options.simd === undefined ? undefined : checkFlag(options.simd, false, 'simd'),
+    onProgress: checkFunction(options.onProgress, 'onProgress'),
+    signal,
   };
 }
 
-export { count as checkCount };
+function resolveEncoding(
+  encoding: TextEncodingOptions | MtomEncodingOptions,
+): ResolvedTextEncoding | ResolvedMtomEncoding {
+  if (typeof encoding !== 'object' || encoding === null) throw invalidArg("encoding is { type: 'text' | 'mtom', … }");
+  const action = encoding.action === undefined ? undefined : checkParameterText(encoding.action, 'action');
+  if (encoding.type === 'text') {
+    return { type: 'text', mediaType: checkMediaType(encoding.mediaType ?? DEFAULTS.mediaType, 'mediaType'), action };
+  }
+  if (encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
+  const startInfo = checkMediaType(encoding.startInfo ?? DEFAULTS.startInfo, 'startInfo');
+  if (/^application\/xop\+xml\b/i.test(startInfo)) {
+    throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
+  }
+  const transfer = encoding.rootTransferEncoding ?? DEFAULTS.rootTransferEncoding;
+  if (transfer !== 'binary' && transfer !== '8bit') throw invalidArg("rootTransferEncoding is 'binary' or '8bit'");
+  // Part IDs are `N.` + the start URI when the caller chose one, so that a caller who fixes
+  // boundary and startUri gets byte-identical messages; otherwise `N.<nonce>@mtom-stream`.
+  const nonce = randomHex(8);
+  const startUri =
+    encoding.startUri === undefined ? `root.${nonce}@mtom-stream` : checkContentId(encoding.startUri, 'startUri');
+  return {
+    type: 'mtom',
+    startInfo,
+    boundary: encoding.boundary === undefined ? randomBoundary() : checkBoundary(encoding.boundary),
+    startUri,
+    partIdSuffix: encoding.startUri === undefined ? `${nonce}@mtom-stream` : startUri,
+    maxInlineByteCount: checkCount(encoding.maxInlineByteCount, DEFAULTS.maxInlineByteCount, 'maxInlineByteCount'),
+    writeMimeHeader: checkFlag(encoding.writeMimeHeader, DEFAULTS.writeMimeHeader, 'writeMimeHeader'),
+    action,
+    rootTransferEncoding: transfer,
+  };
+}
+
+/** Checks one pushBytes / pullBytes call's options; the same checks with either encoding. */
+export function resolveBinaryOptions(options: BinaryOptions | undefined): ResolvedBinaryOptions {
+  if (options === undefined) return { contentType: undefined, chunkSize: DEFAULTS.chunkSize, size: undefined };
+  if (typeof options !== 'object' || options === null) throw invalidArg('the binary content options must be an object');
+  const { contentType } = options;
+  return {
+    contentType: contentType === undefined ? undefined : checkMediaType(contentType, 'contentType'),
+    chunkSize: checkCount(options.chunkSize, DEFAULTS.chunkSize, 'chunkSize', 1),
+    size: options.size === undefined ? undefined : checkCount(options.size, 0, 'size', 0, Number.MAX_SAFE_INTEGER),
+  };
+}

@@ -11,7 +11,9 @@
  * cannot be awaited there, which is WS_E_QUOTA_EXCEEDED. Producers (pushBytes, pullBytes) pass
  * true and get a promise back only when they actually had to wait.
  */
-import { XmlWriterError, quotaExceeded } from './errors.js';
+import type { CallDiscipline } from './call-discipline.js';
+import { quotaExceeded } from './errors.js';
+import { isThenable } from './maybe-async.js';
 import type { Core } from './wasm.js';
 
 /** WS_WRITE_CALLBACK: receives views into the ring, valid until it returns or its promise settles. */
@@ -19,9 +21,6 @@ export type OutputCallback = (buffers: readonly Uint8Array[]) => void | PromiseL
 
 /** A core operation moving `length` staged scratch bytes from `offset`; returns bytes consumed. */
 export type MoveFromScratch = (offset: number, length: number) => number;
-
-export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 
 const ringFullWhileAsync = () =>
   quotaExceeded(
@@ -37,11 +36,11 @@ export class RingChannel {
   private collectedBytes = 0;
   private delivered = 0;
   private inFlight: Promise<void> | null = null;
-  private stopped = false;
 
   constructor(
     readonly core: Core,
     private readonly output: OutputCallback | undefined,
+    private readonly discipline: CallDiscipline,
   ) {}
 
   /** Whether bytes go to an output callback (WS_XML_WRITER_STREAM_OUTPUT) rather than a buffer. */
@@ -59,7 +58,8 @@ export class RingChannel {
    * one; the spans are released when it settles.
    */
   private deliver(): Promise<void> | undefined {
-    if (this.stopped) return undefined;
+    // After a fault nothing more reaches the output, so a failed message never looks complete.
+    if (this.discipline.outputStopped) return undefined;
     const spans = this.core.spans();
     if (spans.length === 0) return undefined;
     let length = 0;
@@ -73,7 +73,8 @@ export class RingChannel {
       for (const span of spans) this.collected.push(span.slice());
       this.collectedBytes += length;
     } else {
-      const result = this.output(spans);
+      const output = this.output;
+      const result = this.discipline.inCallback('output', undefined, () => output(spans));
       if (isThenable(result)) {
         this.inFlight = Promise.resolve(result).then(done);
         // A writer that failed meanwhile may never await this; its failure reaches the caller
@@ -86,14 +87,9 @@ export class RingChannel {
     return undefined;
   }
 
-  /** After a fault nothing more reaches the output, so a failed message never looks complete. */
-  stop(): void {
-    this.stopped = true;
-  }
-
   /** Delivers what is committed; a promise if an earlier or this delivery is still in flight. */
   private makeRoom(): Promise<void> | undefined {
-    if (this.stopped) throw new XmlWriterError('WS_E_OBJECT_FAULTED', 'the writer is faulted; its output is stopped');
+    this.discipline.checkNotFaulted();
     return this.inFlight ?? this.deliver();
   }
 
@@ -109,9 +105,13 @@ export class RingChannel {
     return wait;
   }
 
-  /** Delivers every committed byte and waits for the output to be done with it. */
-  async drain(): Promise<void> {
+  /**
+   * Delivers every committed byte and waits for the output to be done with it. `beforeLast` runs
+   * just before the last committed byte is handed over (end(): the message is then done).
+   */
+  async drain(beforeLast?: () => void): Promise<void> {
     if (this.inFlight) await this.inFlight;
+    beforeLast?.();
     await this.deliver();
   }
 
@@ -149,6 +149,7 @@ export class RingChannel {
 
   /** The whole message, when there is no output callback: collected copies plus the ring. */
   takeMessage(): Uint8Array {
+    this.discipline.checkNotFaulted();
     const spans = this.core.spans();
     let length = 0;
     for (const span of spans) length += span.length;

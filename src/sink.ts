@@ -3,8 +3,9 @@
  * content into the encoding's target: inline base64 (text encoding) or a MIME part (MTOM), where
  * `reserve`/`commit` lend a window of the ring itself so a producer fills it with no copy at all.
  */
+import type { CallDiscipline } from './call-discipline.js';
 import { invalidArg, invalidOperation } from './errors.js';
-import { isThenable } from './ring.js';
+import { isThenable } from './maybe-async.js';
 
 /** Where binary content goes; each operation returns a promise only if it had to wait for the output. */
 export interface BinaryTarget {
@@ -38,12 +39,6 @@ export type PushBytesCallback = (sink: BytesSink) => void | PromiseLike<void>;
 /** WsPullBytes: fills the view and returns how many bytes it wrote; 0 ends the content. */
 export type PullBytesCallback = (view: Uint8Array) => number | PromiseLike<number>;
 
-/** The writer a sink belongs to: it refuses calls once the writer is faulted, and faults it on failure. */
-export interface SinkOwner {
-  check(): void;
-  fail(error: unknown): void;
-}
-
 export class ProducerSink implements BytesSink {
   private pending: Promise<void> | null = null;
   private window: Uint8Array | null = null;
@@ -51,7 +46,7 @@ export class ProducerSink implements BytesSink {
 
   constructor(
     private readonly target: BinaryTarget,
-    private readonly owner: SinkOwner,
+    private readonly discipline: CallDiscipline,
   ) {}
 
   write(buffers: Uint8Array | readonly Uint8Array[]): void | Promise<void> {
@@ -104,10 +99,12 @@ export class ProducerSink implements BytesSink {
     this.window = null;
   }
 
-  /** One operation at a time; failures fault the writer as well as reaching the producer. */
+  /**
+   * One operation at a time, and only where the writer's call discipline allows a sink call;
+   * failures fault the writer as well as reaching the producer.
+   */
   private run(operation: () => Promise<void> | undefined): Promise<void> | undefined {
-    try {
-      this.owner.check();
+    return this.discipline.sinkCall(this, () => {
       if (this.closed) throw invalidOperation('the sink is used after its callback has finished');
       if (this.pending) throw invalidOperation('a sink call was made before the previous one settled');
       const wait = operation();
@@ -118,18 +115,47 @@ export class ProducerSink implements BytesSink {
         },
         (error: unknown) => {
           this.pending = null;
-          this.owner.fail(error);
+          this.discipline.fail(error);
           throw error;
         },
       );
       // The failure has faulted the writer; a producer that did not await still gets it there.
       this.pending.catch(() => {});
       return this.pending;
-    } catch (error) {
-      this.owner.fail(error);
-      throw error;
-    }
+    });
   }
+}
+
+/**
+ * Runs a WsPushBytes callback with a sink of its own, under the call discipline (only that sink
+ * may be called from inside it). A promise only if the callback, or a sink call it left, is still
+ * running; the sink refuses every call once it is done.
+ */
+export function runProducer(
+  discipline: CallDiscipline,
+  target: BinaryTarget,
+  callback: PushBytesCallback,
+): Promise<void> | undefined {
+  const sink = new ProducerSink(target, discipline);
+  let result: void | PromiseLike<void>;
+  try {
+    result = discipline.inCallback('producer', sink, () => callback(sink));
+  } catch (error) {
+    sink.close();
+    throw error;
+  }
+  const wait = isThenable(result) ? Promise.resolve(result).then(() => sink.settled()) : sink.settled();
+  if (!wait) {
+    sink.close();
+    return undefined;
+  }
+  return wait.then(
+    () => sink.close(),
+    (error: unknown) => {
+      sink.close();
+      throw error;
+    },
+  );
 }
 
 /** Writes buffers in order through a target, waiting only where it must. */
@@ -142,7 +168,14 @@ export function writeAll(target: BinaryTarget, list: readonly Uint8Array[], from
 }
 
 /** Drives a WsPullBytes callback: lend a window, let it fill, commit, until it returns 0. */
-export function runPull(target: BinaryTarget, callback: PullBytesCallback, chunkSize: number): Promise<void> | undefined {
+export function runPull(
+  discipline: CallDiscipline,
+  target: BinaryTarget,
+  pullCallback: PullBytesCallback,
+  chunkSize: number,
+): Promise<void> | undefined {
+  // While it runs synchronously, the callback may call nothing of the writer's.
+  const callback = (view: Uint8Array) => discipline.inCallback('pull', undefined, () => pullCallback(view));
   for (;;) {
     const view = target.reserve(chunkSize);
     if (isThenable(view)) return view.then((v) => pullAsync(target, callback, chunkSize, v));

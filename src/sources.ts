@@ -8,10 +8,12 @@
  * is released (cancelled, returned, closed) — `writer.signal` says when.
  */
 import { blobReference } from './blob-references.js';
-import { invalidArg } from './errors.js';
-import { isThenable } from './ring.js';
+import { invalidArg, sourceFailed } from './errors.js';
+import { isThenable } from './maybe-async.js';
+import type { AttachmentProducer } from './attachment-producer.js';
 import type { BytesSink } from './sink.js';
-import type { XmlWriter } from './xml-writer.js';
+export type { AttachmentProducer } from './attachment-producer.js';
+import { claimBinaryContent, type BinaryClaim, type XmlWriter } from './xml-writer.js';
 
 /** What writeAttachment reads: every kind a browser and Node share. */
 export type AttachmentSource =
@@ -36,15 +38,6 @@ export interface AttachmentOptions {
   size?: number;
 }
 
-/** A source made ready for pushBytes: its size, how to write it, how to let it go. */
-export interface AttachmentProducer {
-  size: number | undefined;
-  contentType?: string;
-  /** Writes every byte through the sink; throws `signal.reason` once `signal` is aborted. */
-  produce(sink: BytesSink, signal: AbortSignal): void | Promise<void>;
-  /** Releases what the source holds; called at most once, when the writer fails or the producer throws. */
-  release(reason: unknown): void;
-}
 
 /** The byte count of a source known without reading it (buffers, Blobs); undefined for streams. */
 export function sourceSize(source: AttachmentSource): number | undefined {
@@ -101,11 +94,56 @@ function onWriterFailure(signal: AbortSignal, release: (reason: unknown) => void
   return () => void releasers.delete(release);
 }
 
-/** Runs a producer under pushBytes, releasing its source if the writer fails before or while it reads. */
+/**
+ * Writes a source's producer as the current element's binary content. The element is claimed at
+ * once, before anything is awaited: until the producer is ready (a file being stat-ed) the writer
+ * knows its content is owed, so a caller who forgot to await gets a refused call and a faulted
+ * writer, never a message without the content. Every failure of the source is an XmlWriterError
+ * (the source's own error as its cause) and faults the writer; the source is released if the
+ * writer fails before or while it reads.
+ */
 export function writeProducer(
   writer: XmlWriter,
-  producer: AttachmentProducer,
+  source: AttachmentProducer | PromiseLike<AttachmentProducer>,
   options: AttachmentOptions = {},
+): void | Promise<void> {
+  let claim: BinaryClaim;
+  try {
+    claim = claimBinaryContent(writer, 'writeAttachment');
+  } catch (error) {
+    // Refused: the source is let go as soon as it is ready (a file being stat-ed may fail alone).
+    const releaseQuietly = (producer: AttachmentProducer) => {
+      try {
+        producer.release(error);
+      } catch {
+        // Best effort, as below.
+      }
+    };
+    if (isThenable(source)) Promise.resolve(source).then(releaseQuietly, () => {});
+    else releaseQuietly(source);
+    throw error;
+  }
+  if (!isThenable(source)) return pushProducer(writer, claim, source, options);
+  const written = Promise.resolve(source).then(
+    (producer) => pushProducer(writer, claim, producer, options),
+    (error: unknown) => {
+      const failure = sourceFailed(error);
+      claim.default(failure);
+      throw failure;
+    },
+  );
+  // The failure has faulted the writer, so a caller who did not await this meets it at the next
+  // call; an unobserved rejection here must not end the process.
+  written.catch(() => {});
+  return written;
+}
+
+/** Hands a ready producer to the claimed element, releasing its source if the writer fails. */
+function pushProducer(
+  writer: XmlWriter,
+  claim: BinaryClaim,
+  producer: AttachmentProducer,
+  options: AttachmentOptions,
 ): void | Promise<void> {
   const { signal } = writer;
   let released = false;
@@ -123,14 +161,14 @@ export function writeProducer(
   if (signal.aborted) release(signal.reason);
   else done = onWriterFailure(signal, release);
   const failed = (error: unknown): never => {
-    const reason = signal.aborted ? signal.reason : error;
+    const reason = signal.aborted ? signal.reason : sourceFailed(error);
     release(reason);
     throw reason;
   };
   const size = options.size ?? producer.size;
   const contentType = options.contentType ?? producer.contentType;
   // A failure here faults the writer, whose signal then releases the source.
-  return writer.pushBytes(
+  return claim.push(
     (sink) => {
       let result: void | Promise<void>;
       try {
@@ -138,7 +176,7 @@ export function writeProducer(
       } catch (error) {
         return failed(error);
       }
-      if (isThenable(result)) return result.then(done, failed);
+      if (isThenable(result)) return Promise.resolve(result).then(done, failed);
       done();
       return undefined;
     },

@@ -155,7 +155,8 @@ export class OutputQueue {
   /** The consumer went away: the writer is aborted (WS_E_OPERATION_ABORTED), the delivery rejected. */
   cancel(reason: unknown): void {
     this.writer?.abort(reason);
-    // After end() has begun, abort() is a no-op: fail the final delivery so end() rejects.
+    // Once end() has handed over the last byte, abort() leaves the message alone; the consumer
+    // has not taken it, so the final delivery fails and end() rejects.
     this.fail(operationAborted('the output stream was cancelled', reason));
   }
 
@@ -174,8 +175,8 @@ export class OutputQueue {
     this.firstOutput?.();
     // When the writer has failed, the delivery resolves: a rejection would go unhandled in the
     // ring if the writer failed in a synchronous call while the delivery was pending. Whatever
-    // waited on it then meets the stopped output. Otherwise (a cancel after end() began) the
-    // waiting end() receives the rejection.
+    // waited on it then meets the stopped output. Otherwise (a cancel once end() has handed
+    // over the last byte) the waiting end() receives the rejection.
     this.settle?.(this.writerFailed ? undefined : reason);
     this.notify();
     for (const listener of this.failureListeners.splice(0)) listener(reason);

@@ -45,6 +45,8 @@ type CoreExports = {
     encLen: number,
   ): number;
   mimeWriteClose(): number;
+  mimePartHeaderLength(first: number, idLen: number, typeLen: number, encLen: number): number;
+  mimeCloseLength(): number;
 };
 
 /** Room kept below the scratch area for the core's static data and tables. */
@@ -292,6 +294,18 @@ export class Core {
       enc.written,
     );
     return written >= 0;
+  }
+
+  /** Bytes writePartHeader writes for these values (the core's own count, never mirrored). */
+  partHeaderLength(first: boolean, contentId: string, contentType: string, transferEncoding: string): number {
+    const length = (value: string) => textEncoder.encode(value).length;
+    const [id, type, encoding] = [contentId, contentType, transferEncoding].map(length);
+    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding);
+  }
+
+  /** Bytes writeClose writes. */
+  closeLength(): number {
+    return this.core.mimeCloseLength();
   }
 
   /** Writes the close delimiter; false if the ring has no room yet. */

@@ -1,21 +1,44 @@
 /**
  * The XML writer (WS_XML_WRITER): elements, attributes, namespaces and content, written
- * synchronously into the ring. It knows no encoding: binary content goes to the Encoding.
+ * synchronously into the ring. It knows no encoding: binary content goes to the Encoding. When a
+ * call may be made is the CallDiscipline's business (src/call-discipline.ts).
  */
-import type { BinaryElement, BinaryOptions, Encoding } from './encodings/encoding.js';
-import { XMIME_NAMESPACES, XOP_NS } from './encodings/mtom.js';
+import type { CallDiscipline } from './call-discipline.js';
+import type { BinaryElement, Encoding } from './encodings/encoding.js';
+import { invalidArg, invalidOperation, operationAborted, quotaExceeded } from './errors.js';
 import {
-  XmlWriterError,
-  invalidArg,
-  invalidOperation,
-  operationAborted,
-  quotaExceeded,
-} from './errors.js';
-import { NamespaceScope, XMLNS_NS, checkBinding, checkNCName, checkNamespaceUri, checkPrefix } from './names.js';
-import type { ResolvedOptions } from './options.js';
+  NamespaceScope,
+  XMIME_NAMESPACES,
+  XMLNS_NS,
+  XOP_NS,
+  checkBinding,
+  checkNCName,
+  checkNamespaceUri,
+  checkPrefix,
+} from './names.js';
+import { resolveBinaryOptions, type BinaryOptions, type ResolvedOptions } from './options.js';
 import type { RingChannel } from './ring.js';
-import type { PullBytesCallback, PushBytesCallback, SinkOwner } from './sink.js';
+import type { PullBytesCallback, PushBytesCallback } from './sink.js';
 import { isPlain, type XmlTextOutput } from './xml-text.js';
+
+/**
+ * An element's binary content, claimed at once (the element is sealed and the writer held) and
+ * produced when `push` or `pull` hands over the callback: how attachment sources that must first
+ * open a file keep a forgotten await from losing their content.
+ */
+export interface BinaryClaim {
+  push(callback: PushBytesCallback, options?: BinaryOptions): Promise<void> | undefined;
+  pull(callback: PullBytesCallback, options?: BinaryOptions): Promise<void> | undefined;
+  /** The content will never come: faults the writer with `error`. */
+  default(error: unknown): void;
+}
+
+let claimOf: (writer: XmlWriter, name: string) => BinaryClaim;
+
+/** Claims the current element's binary content for a source (not part of the public API). */
+export function claimBinaryContent(writer: XmlWriter, name: string): BinaryClaim {
+  return claimOf(writer, name);
+}
 
 /** What an element holds so far: binary content must be its only content (XOP §3). */
 type Content = 'none' | 'mixed' | 'bytes' | 'sealed';
@@ -33,6 +56,8 @@ interface OpenElement extends BinaryElement {
 }
 
 const WHITESPACE = /^[ \t\r\n]*$/;
+/** Whitespace outside the root element, as bytes: ASCII, so any decoder gives it back as it is. */
+const asciiDecoder = new TextDecoder();
 
 /** The namespace a prefix stands for on this start tag (its own name or an attribute), if any. */
 function usedPrefix(element: OpenElement, prefix: string): string | undefined {
@@ -40,40 +65,31 @@ function usedPrefix(element: OpenElement, prefix: string): string | undefined {
 }
 
 export class XmlWriter {
+  static {
+    claimOf = (writer, name) => writer.claim(name);
+  }
+
   private readonly scope: NamespaceScope;
   private readonly stack: OpenElement[] = [];
   private rootWritten = false;
-  private ended = false;
   /** The message's length once it has ended (its core then serves other writers). */
   private finalLength: number | undefined;
-  private busy = false;
-  private fault: unknown = undefined;
-  private faulted = false;
-  private readonly encoding: Encoding;
-  private readonly faults = new AbortController();
-  private settleClosed!: (error?: unknown) => void;
   /**
    * Resolves when `end()` has handed every byte to the output; rejects with the failure if the
    * writer faults first (like WritableStream's `closed`). Stream adapters follow the writer by it.
    */
-  readonly closed: Promise<void> = new Promise((resolve, reject) => {
-    this.settleClosed = (error) => (error === undefined ? resolve() : reject(error));
-  });
+  readonly closed: Promise<void>;
 
+  /** Writes what precedes the root element at once: MIME framing, the XML declaration. */
   constructor(
     private readonly channel: RingChannel,
     private readonly text: XmlTextOutput,
     private readonly options: ResolvedOptions,
-    createEncoding: (owner: SinkOwner) => Encoding,
+    private readonly encoding: Encoding,
+    private readonly discipline: CallDiscipline,
   ) {
     this.scope = new NamespaceScope(options.maxNamespaces);
-    // Observed or not, a fault reaches callers through the failing call itself.
-    this.closed.catch(() => {});
-    this.encoding = createEncoding({ check: () => this.checkNotFaulted(), fail: (error) => this.fail(error) });
-  }
-
-  /** Writes what precedes the root element: MIME framing, the XML declaration. */
-  begin(): void {
+    this.closed = discipline.closed;
     this.encoding.begin();
     if (this.options.writeDeclaration) this.text.markup('<?xml version="1.0" encoding="utf-8"?>');
   }
@@ -99,7 +115,7 @@ export class XmlWriter {
    * `size`); otherwise undefined. It is what a `Content-Length` header needs.
    */
   expectedLength(): number | undefined {
-    this.checkNotFaulted();
+    this.discipline.checkNotFaulted();
     if (this.finalLength !== undefined) return this.finalLength;
     if (!this.rootWritten || this.stack.length > 0) return undefined;
     return this.encoding.expectedLength(this.channel.core.bytesCommitted);
@@ -112,7 +128,7 @@ export class XmlWriter {
 
   /** Whether a failure has faulted the writer: every later call throws WS_E_OBJECT_FAULTED. */
   get isFaulted(): boolean {
-    return this.faulted;
+    return this.discipline.isFaulted;
   }
 
   /**
@@ -120,7 +136,7 @@ export class XmlWriter {
    * sources listen to it to release what they hold.
    */
   get signal(): AbortSignal {
-    return this.faults.signal;
+    return this.discipline.signal;
   }
 
   /** Open elements. */
@@ -130,11 +146,15 @@ export class XmlWriter {
 
   /** WsWriteStartElement. `prefix` undefined lets the writer choose one (an in-scope one if any). */
   writeStartElement(prefix: string | undefined | null, localName: string, ns: string): void {
-    this.run(() => {
+    this.run('writeStartElement', () => {
       const p = prefix ?? undefined;
       checkPrefix(p, 'prefix');
       checkNCName(localName, 'localName');
       checkNamespaceUri(ns);
+      if (localName === 'xmlns' && !p) {
+        // Namespaces in XML 1.0 §3 reserves the name: DOM parsers refuse an element named xmlns.
+        throw invalidArg('an element cannot be named xmlns without a prefix (Namespaces in XML 1.0 §3)');
+      }
       if (ns === XOP_NS && localName === 'Include') {
         throw invalidOperation('xop:Include elements are written by the writer (pushBytes, writeBytes), never by the caller');
       }
@@ -165,7 +185,7 @@ export class XmlWriter {
 
   /** WsWriteAttribute + WsWriteValue for a string value. Only while the start tag is open. */
   writeAttribute(prefix: string | undefined | null, localName: string, ns: string, value: string): void {
-    this.run(() => {
+    this.run('writeAttribute', () => {
       const element = this.openStartTag('writeAttribute');
       const p = prefix ?? undefined;
       checkPrefix(p, 'prefix');
@@ -192,7 +212,7 @@ export class XmlWriter {
 
   /** WsWriteXmlnsAttribute: declares `prefix` ('' or undefined: the default namespace) on the open start tag. */
   writeXmlnsAttribute(prefix: string | undefined | null, ns: string): void {
-    this.run(() => {
+    this.run('writeXmlnsAttribute', () => {
       const element = this.openStartTag('writeXmlnsAttribute');
       const p = prefix ?? '';
       checkPrefix(p, 'prefix');
@@ -209,12 +229,15 @@ export class XmlWriter {
     });
   }
 
-  /** WsWriteChars: character data, escaped. Outside the root element only whitespace is allowed. */
+  /**
+   * WsWriteChars: character data, escaped. Outside the root element only whitespace is allowed,
+   * and it is written as it is (a character reference is not allowed there, XML 1.0 §2.8).
+   */
   writeChars(chars: string): void {
-    this.run(() => {
+    this.run('writeChars', () => {
       if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
-      this.startCharacters(WHITESPACE.test(chars));
-      this.text.text(chars, false);
+      if (this.inContent('writeChars', WHITESPACE.test(chars))) this.text.text(chars, false);
+      else this.text.markup(chars);
     });
   }
 
@@ -224,31 +247,31 @@ export class XmlWriter {
    * cannot stand beside binary content.
    */
   writeComment(text: string): void {
-    this.run(() => {
+    this.run('writeComment', () => {
       if (typeof text !== 'string') throw invalidArg('writeComment takes a string');
       if (text.includes('--') || text.endsWith('-')) {
         throw invalidArg('a comment cannot contain "--" or end with "-" (XML 1.0 §2.5)');
       }
-      const element = this.top();
-      if (element) this.startContent(element, 'mixed');
+      this.inContent('writeComment', true);
       this.text.markup('<!--');
       this.text.verbatim(text);
       this.text.markup('-->');
     });
   }
 
-  /** WsWriteCharsUtf8: UTF-8 character data, checked and escaped. */
+  /** WsWriteCharsUtf8: UTF-8 character data, checked and escaped (outside the root: whitespace as it is). */
   writeCharsUtf8(bytes: Uint8Array): void {
-    this.run(() => {
+    this.run('writeCharsUtf8', () => {
       if (!(bytes instanceof Uint8Array)) throw invalidArg('writeCharsUtf8 takes a Uint8Array');
-      this.startCharacters(bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d));
-      this.text.textUtf8(bytes, false);
+      const whitespace = bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d);
+      if (this.inContent('writeCharsUtf8', whitespace)) this.text.textUtf8(bytes, false);
+      else this.text.markup(asciiDecoder.decode(bytes));
     });
   }
 
   /** WsWriteBytes: binary content of the current element (base64 inline, or an MTOM part). */
   writeBytes(bytes: Uint8Array): void {
-    this.run(() => {
+    this.run('writeBytes', () => {
       if (!(bytes instanceof Uint8Array)) throw invalidArg('writeBytes takes a Uint8Array');
       const element = this.contentElement('writeBytes');
       this.startContent(element, 'bytes');
@@ -261,157 +284,97 @@ export class XmlWriter {
    * encoding it runs at once (a promise is returned if it returns one); with MTOM the
    * xop:Include is written now and the callback runs when its part is emitted.
    */
-  pushBytes(callback: PushBytesCallback, options: BinaryOptions = {}): void | Promise<void> {
-    return this.runMaybeAsync(() => {
-      if (typeof callback !== 'function') throw invalidArg('pushBytes takes a callback');
-      const element = this.contentElement('pushBytes');
-      this.startContent(element, 'sealed');
-      return this.encoding.pushBytes(callback, { ...options }, element);
-    });
+  pushBytes(callback: PushBytesCallback, options?: BinaryOptions): void | Promise<void> {
+    return this.claim('pushBytes').push(callback, options);
   }
 
   /** WsPullBytes: the writer lends views for the callback to fill; it returns the count, 0 at the end. */
-  pullBytes(callback: PullBytesCallback, options: BinaryOptions = {}): void | Promise<void> {
-    return this.runMaybeAsync(() => {
-      if (typeof callback !== 'function') throw invalidArg('pullBytes takes a callback');
-      const element = this.contentElement('pullBytes');
-      this.startContent(element, 'sealed');
-      return this.encoding.pullBytes(callback, { ...options }, element);
-    });
+  pullBytes(callback: PullBytesCallback, options?: BinaryOptions): void | Promise<void> {
+    return this.claim('pullBytes').pull(callback, options);
   }
 
   /** WsWriteEndElement: `/>` if the start tag is still open, else the end tag. */
   writeEndElement(): void {
-    this.run(() => this.endElement());
+    this.run('writeEndElement', () => this.endElement());
   }
 
   /**
    * WsFlushWriter: hands buffered bytes to the output if at least `minSize` are buffered. With
-   * MTOM and the root element closed, deferred parts are emitted too.
+   * MTOM and the root element closed, deferred parts are emitted too (the root part then ends:
+   * nothing more can be written after the root element).
    */
   async flush(minSize = 0): Promise<void> {
-    await this.runAsync(async () => {
+    await this.discipline.callAsync('flush', async () => {
       if (this.stack.length === 0 && this.rootWritten) await this.encoding.emitParts();
       if (this.channel.core.used >= minSize) await this.channel.drain();
+      this.encoding.checkBoundary();
     });
   }
 
   /**
    * Ends the document: closes the elements still open (as XmlWriter.Close does in .NET), emits
    * MTOM parts and the close delimiter, and delivers everything. Without an output callback it
-   * resolves with the whole message.
+   * resolves with the whole message. Once its last byte is handed to the output the message is
+   * done: abort() no longer affects it, and end() resolves when the output has taken it.
    */
   async end(): Promise<Uint8Array | undefined> {
-    return this.runAsync(async () => {
+    return this.discipline.callAsync('end', async () => {
       if (!this.rootWritten) throw invalidOperation('end() before the root element: a document needs one');
       while (this.stack.length > 0) this.endElement();
       await this.encoding.finish();
-      const message = this.channel.hasOutput ? undefined : this.channel.takeMessage();
-      if (message === undefined) await this.channel.drain();
-      this.checkNotFaulted();
-      this.ended = true;
+      let message: Uint8Array | undefined;
+      if (this.channel.hasOutput) {
+        await this.channel.drain(() => this.discipline.handOver());
+      } else {
+        message = this.channel.takeMessage();
+        this.discipline.handOver();
+      }
+      this.discipline.end();
       this.finalLength = this.channel.core.bytesCommitted;
       this.channel.core.recycle();
-      this.settleClosed();
       return message;
     });
   }
 
-  /** Stops the writer: it is faulted with WS_E_OPERATION_ABORTED and writes no close delimiter. */
+  /**
+   * Stops the writer: it is faulted with WS_E_OPERATION_ABORTED and writes no close delimiter.
+   * Once end() has handed the last byte to the output the message is done, and abort() does nothing.
+   */
   abort(reason?: unknown): void {
-    if (this.ended) return;
-    this.fail(operationAborted('the writer was aborted', reason));
+    this.discipline.abort(operationAborted('the writer was aborted', reason));
   }
 
-  // State.
-
-  private checkNotFaulted(): void {
-    if (this.faulted) {
-      const cause = this.fault;
-      const why = cause instanceof Error ? `: ${cause.message}` : '';
-      throw new XmlWriterError('WS_E_OBJECT_FAULTED', `the writer is faulted by an earlier failure${why}`, { cause });
-    }
+  /** A synchronous call under the call discipline; the boundary is checked in what it wrote. */
+  private run<T>(name: string, operation: () => T): T {
+    return this.discipline.call(name, operation, this.checkBoundary);
   }
 
-  private checkUsable(): void {
-    this.checkNotFaulted();
-    if (this.busy) throw invalidOperation('a call was made before the previous asynchronous call settled');
-    if (this.ended) throw invalidOperation('the writer has ended');
-  }
-
-  /** Faults the writer (once): every later call throws WS_E_OBJECT_FAULTED. */
-  private fail(error: unknown): void {
-    if (this.faulted) return;
-    this.faulted = true;
-    this.fault = error;
-    this.channel.stop();
-    this.faults.abort(error);
-    this.settleClosed(error);
-  }
-
-  private run<T>(operation: () => T): T {
-    try {
-      this.checkUsable();
-      const result = operation();
-      this.encoding.checkBoundary();
-      return result;
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
-  }
-
-  private async runAsync<T>(operation: () => Promise<T>): Promise<T> {
-    this.run(() => {});
-    this.busy = true;
-    try {
-      const result = await this.whileHealthy(operation());
-      if (this.faulted) throw this.fault;
-      // After end() the core serves other writers; end() checked the boundary itself.
-      if (!this.ended) this.encoding.checkBoundary();
-      return result;
-    } catch (error) {
-      throw this.failedInFlight(error);
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private runMaybeAsync(operation: () => Promise<void> | undefined): void | Promise<void> {
-    const wait = this.run(operation);
-    if (!wait) return undefined;
-    this.busy = true;
-    return this.whileHealthy(wait).then(
-      () => {
-        this.busy = false;
-        if (this.faulted) throw this.failedInFlight(this.fault);
-        this.run(() => {});
-      },
-      (error: unknown) => {
-        this.busy = false;
-        throw this.failedInFlight(error);
-      },
-    );
-  }
+  private readonly checkBoundary = () => this.encoding.checkBoundary();
 
   /**
-   * Settles as `pending` does, or rejects as soon as the writer faults: an aborted call returns
-   * at once even if the output callback it waits on never settles.
+   * Claims the current element's binary content (XOP §3: its sole content) at once, so that the
+   * writer knows it is owed; the producer comes with `push` or `pull`, now or later.
    */
-  private whileHealthy<T>(pending: Promise<T>): Promise<T> {
-    pending.catch(() => {});
-    return Promise.race([pending, this.closed.then(() => pending)]);
-  }
-
-  /**
-   * Faults the writer. An operation in flight when something else faulted the writer (abort(),
-   * the signal, a stream consumer leaving) reports that failure, not the WS_E_OBJECT_FAULTED its
-   * next step met.
-   */
-  private failedInFlight(error: unknown): unknown {
-    this.fail(error);
-    const metFault = error instanceof XmlWriterError && error.code === 'WS_E_OBJECT_FAULTED';
-    return metFault ? this.fault : error;
+  private claim(name: string): BinaryClaim {
+    const element = this.run(name, () => {
+      const open = this.contentElement(name);
+      this.startContent(open, 'sealed');
+      return open;
+    });
+    const owed = this.discipline.owe(name);
+    return {
+      push: (callback, options) =>
+        owed.pay(() => {
+          if (typeof callback !== 'function') throw invalidArg(`${name} takes a callback`);
+          return this.encoding.pushBytes(callback, resolveBinaryOptions(options), element);
+        }),
+      pull: (callback, options) =>
+        owed.pay(() => {
+          if (typeof callback !== 'function') throw invalidArg(`${name} takes a callback`);
+          return this.encoding.pullBytes(callback, resolveBinaryOptions(options), element);
+        }),
+      default: (error) => owed.default(error),
+    };
   }
 
   // Elements and content.
@@ -447,10 +410,24 @@ export class XmlWriter {
     element.content = kind;
   }
 
-  private startCharacters(whitespaceOnly: boolean): void {
+  /**
+   * Where character data or a comment goes: true inside an element (the start tag closed first),
+   * false outside the root element, where only whitespace and comments may stand — and only while
+   * the encoding still writes the document (MTOM: before the first part).
+   */
+  private inContent(name: string, allowedOutside: boolean): boolean {
     const element = this.top();
-    if (element) this.startContent(element, 'mixed');
-    else if (!whitespaceOnly) throw invalidOperation('character data outside the root element');
+    if (element) {
+      this.startContent(element, 'mixed');
+      return true;
+    }
+    if (!allowedOutside) throw invalidOperation('character data outside the root element');
+    if (!this.encoding.documentOpen) {
+      throw invalidOperation(
+        `${name} after the root part has ended (a flush() emitted the parts): it would land in a part`,
+      );
+    }
+    return false;
   }
 
   private endElement(): void {

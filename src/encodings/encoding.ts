@@ -2,21 +2,9 @@
  * What the XML writer asks of an encoding: where an element's binary content goes. The writer
  * knows elements and names; the encoding knows bytes on the wire (WS_XML_WRITER_ENCODING).
  */
-import { checkCount } from '../options.js';
+import { invalidFormat } from '../errors.js';
+import type { ResolvedBinaryOptions } from '../options.js';
 import type { PullBytesCallback, PushBytesCallback } from '../sink.js';
-
-export interface BinaryOptions {
-  /** Content-Type of the MIME part when the element has no xmime:contentType attribute. */
-  contentType?: string;
-  /** pullBytes: the largest window lent to the callback at once, in bytes. Default 65536. */
-  chunkSize?: number;
-  /**
-   * The exact byte count the callback will write, when known (buffers, Blobs, files). It lets
-   * `expectedLength()` give a Content-Length before the first byte is sent; a producer that
-   * writes more or fewer bytes fails the writer with WS_E_INVALID_FORMAT.
-   */
-  size?: number;
-}
 
 /** The element whose binary content is being written. */
 export interface BinaryElement {
@@ -27,6 +15,11 @@ export interface BinaryElement {
 export interface Encoding {
   /** The value for an HTTP Content-Type header. */
   readonly contentType: string;
+  /**
+   * Whether document bytes may still be written after the root element (comments, whitespace).
+   * MTOM: only until the first part's headers, which end the root part.
+   */
+  readonly documentOpen: boolean;
   /** Writes what precedes the document (MTOM: the MIME header and the root part's headers). */
   begin(): void;
   /** WsWriteBytes: part of the element's binary content; the start tag is closed. */
@@ -34,9 +27,17 @@ export interface Encoding {
   /** The element's writeBytes content is complete; its end tag comes next. */
   endBytes(element: BinaryElement): void;
   /** WsPushBytes: the element's whole binary content; a promise if the encoding awaits the callback now. */
-  pushBytes(callback: PushBytesCallback, options: BinaryOptions, element: BinaryElement): Promise<void> | undefined;
+  pushBytes(
+    callback: PushBytesCallback,
+    options: ResolvedBinaryOptions,
+    element: BinaryElement,
+  ): Promise<void> | undefined;
   /** WsPullBytes: the element's whole binary content. */
-  pullBytes(callback: PullBytesCallback, options: BinaryOptions, element: BinaryElement): Promise<void> | undefined;
+  pullBytes(
+    callback: PullBytesCallback,
+    options: ResolvedBinaryOptions,
+    element: BinaryElement,
+  ): Promise<void> | undefined;
   /** The whole message's length, if it is known now (see XmlWriter.expectedLength). */
   expectedLength(bytesWritten: number): number | undefined;
   /** Throws if the boundary has been found in the bytes written so far. */
@@ -47,7 +48,28 @@ export interface Encoding {
   finish(): Promise<void>;
 }
 
-/** The largest window lent to a pullBytes callback (`chunkSize`, default 65536). */
-export function pullChunkSize(options: BinaryOptions): number {
-  return checkCount(options.chunkSize, 65536, 'chunkSize', 1);
+/**
+ * Binary content with a declared `size` (either encoding): more bytes are refused as they
+ * arrive, fewer when the producer is done — WS_E_INVALID_FORMAT either way.
+ */
+export class DeclaredSize {
+  /** Bytes of the content so far. */
+  written = 0;
+
+  constructor(readonly declared: number | undefined) {}
+
+  /** Counts `n` more bytes, refusing them if they pass the declared size. */
+  add(n: number): void {
+    if (this.declared !== undefined && this.written + n > this.declared) {
+      throw invalidFormat(`binary content declared ${this.declared} bytes but its producer wrote more`);
+    }
+    this.written += n;
+  }
+
+  /** The producer is done: a declared size must have been met exactly. */
+  end(): void {
+    if (this.declared !== undefined && this.written !== this.declared) {
+      throw invalidFormat(`binary content declared ${this.declared} bytes but its producer wrote ${this.written}`);
+    }
+  }
 }

@@ -4,59 +4,29 @@
  * maxInlineByteCount, and every pushBytes / pullBytes, becomes its own MIME part after the root
  * part, in the order of the xop:Include elements that reference it.
  */
-import { invalidArg, invalidFormat, quotaExceeded } from '../errors.js';
-import {
-  checkBoundary,
-  checkContentId,
-  checkMediaType,
-  checkParameterText,
-  quote,
-  randomBoundary,
-  randomHex,
-} from '../headers.js';
-import type { MtomEncodingOptions } from '../options.js';
-import { checkCount } from '../options.js';
+import type { CallDiscipline } from '../call-discipline.js';
+import { invalidFormat, quotaExceeded } from '../errors.js';
+import { checkMediaType, quote } from '../headers.js';
+import { isThenable } from '../maybe-async.js';
+import type { PartProgress, ResolvedBinaryOptions, ResolvedMtomEncoding, ResolvedOptions } from '../options.js';
 import type { RingChannel } from '../ring.js';
-import { isThenable } from '../ring.js';
 import {
-  ProducerSink,
+  runProducer,
   runPull,
   writeAll,
   type BinaryTarget,
   type PullBytesCallback,
   type PushBytesCallback,
-  type SinkOwner,
 } from '../sink.js';
+import { XOP_NS } from '../names.js';
 import type { XmlTextOutput } from '../xml-text.js';
-import { pullChunkSize, type BinaryElement, type BinaryOptions, type Encoding } from './encoding.js';
-
-/** Progress of the part being emitted (MTOM), reported after each commit into it. */
-export interface PartProgress {
-  /** Content-ID of the part, without angle brackets. */
-  contentId: string | undefined;
-  /** Bytes of this part written so far. */
-  partBytes: number;
-  /** The part's declared size, if known. */
-  partSize: number | undefined;
-  /** Bytes of the whole message written so far. */
-  bytesWritten: number;
-}
-
-function declaredSize(options: BinaryOptions): number | undefined {
-  return options.size === undefined ? undefined : checkCount(options.size, 0, 'size', 0, Number.MAX_SAFE_INTEGER);
-}
-
-export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
-/** The xmime namespaces whose contentType attribute names a part's Content-Type (wire-format doc §7). */
-export const XMIME_NAMESPACES: ReadonlySet<string> = new Set([
-  'http://www.w3.org/2005/05/xmlmime',
-  'http://www.w3.org/2004/11/xmlmime',
-  'http://www.w3.org/2004/06/xmlmime',
-]);
+import { DeclaredSize, type BinaryElement, type Encoding } from './encoding.js';
 
 const DEFAULT_PART_TYPE = 'application/octet-stream';
 /** A lent ring window is at least this large when the producer asks for that much. */
 const MIN_WINDOW = 4096;
+/** Parts' Content-Transfer-Encoding: their bytes go as they are (MTOM §3.2, XOP §3). */
+const PART_TRANSFER_ENCODING = 'binary';
 
 /** A part waiting for the root part to end, with what will produce its bytes. */
 interface DeferredPart {
@@ -69,10 +39,8 @@ interface DeferredPart {
 
 /** A MIME part's body in the ring: producers copy into, or fill in place, ring windows. */
 class PartTarget implements BinaryTarget {
-  /** Bytes of the current part so far. */
-  partBytes = 0;
-  /** The current part's declared size, enforced as its bytes arrive. */
-  declaredSize: number | undefined;
+  /** The current part's bytes so far, against its declared size (enforced as they arrive). */
+  size = new DeclaredSize(undefined);
 
   constructor(
     private readonly channel: RingChannel,
@@ -81,15 +49,12 @@ class PartTarget implements BinaryTarget {
 
   /** Starts a new part. */
   begin(declaredSize: number | undefined): void {
-    this.partBytes = 0;
-    this.declaredSize = declaredSize;
+    this.size = new DeclaredSize(declaredSize);
   }
 
   /** Ends the part: a declared size must have been met exactly. */
   end(): void {
-    if (this.declaredSize !== undefined && this.partBytes !== this.declaredSize) {
-      throw invalidFormat(`a part declared ${this.declaredSize} bytes but its producer wrote ${this.partBytes}`);
-    }
+    this.size.end();
   }
 
   write(bytes: Uint8Array): Promise<void> | undefined {
@@ -112,11 +77,8 @@ class PartTarget implements BinaryTarget {
   }
 
   commit(k: number): undefined {
-    if (this.declaredSize !== undefined && this.partBytes + k > this.declaredSize) {
-      throw invalidFormat(`a part declared ${this.declaredSize} bytes but its producer wrote more`);
-    }
+    this.size.add(k);
     this.channel.core.commit(k);
-    this.partBytes += k;
     this.afterCommit();
     return undefined;
   }
@@ -129,18 +91,16 @@ class PartTarget implements BinaryTarget {
 
 export class MtomEncoding implements Encoding {
   readonly contentType: string;
-  readonly boundary: string;
-  private readonly rootId: string;
-  private readonly idSuffix: string;
+  private readonly settings: ResolvedMtomEncoding;
   private readonly rootPartType: string;
-  private readonly rootTransferEncoding: string;
-  private readonly writeMimeHeader: boolean;
-  private readonly maxInlineByteCount: number;
-  private readonly nonce = randomHex(8);
+  private readonly maxMimePartsBufferSize: number;
+  private readonly onProgress: ((progress: PartProgress) => void) | undefined;
   private readonly target: PartTarget;
   private parts: DeferredPart[] = [];
   /** The part being emitted, if any (its bytes so far are in bytesWritten). */
   private emitting: DeferredPart | undefined;
+  /** Whether the first part's headers are written: the root part has ended. */
+  private rootPartEnded = false;
   /** Whether the close delimiter is written: the message is complete. */
   private closed = false;
   private partCount = 0;
@@ -153,55 +113,53 @@ export class MtomEncoding implements Encoding {
   private heldPartBytes = 0;
 
   constructor(
-    settings: Omit<MtomEncodingOptions, 'type'>,
+    options: ResolvedOptions & { encoding: ResolvedMtomEncoding },
     private readonly channel: RingChannel,
     private readonly text: XmlTextOutput,
-    private readonly owner: SinkOwner,
-    private readonly maxMimePartsBufferSize: number,
-    private readonly onProgress: ((progress: PartProgress) => void) | undefined,
+    private readonly discipline: CallDiscipline,
   ) {
-    this.boundary = settings.boundary === undefined ? randomBoundary() : checkBoundary(settings.boundary);
-    this.rootId =
-      settings.startUri === undefined ? `root.${this.nonce}@mtom-stream` : checkContentId(settings.startUri, 'startUri');
-    // Part IDs are `N.` + the start URI when the caller chose one, so that a caller who fixes
-    // boundary and startUri gets byte-identical messages; otherwise `N.<nonce>@mtom-stream`.
-    this.idSuffix = settings.startUri === undefined ? `${this.nonce}@mtom-stream` : this.rootId;
-    const startInfo = checkMediaType(settings.startInfo ?? 'application/soap+xml', 'startInfo');
-    if (/^application\/xop\+xml\b/i.test(startInfo)) throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
-    const action = settings.action === undefined ? undefined : quote(checkParameterText(settings.action, 'action'));
+    const settings = (this.settings = options.encoding);
+    this.maxMimePartsBufferSize = options.maxMimePartsBufferSize;
+    this.onProgress = options.onProgress;
+    const action = settings.action === undefined ? undefined : quote(settings.action);
     // XOP §4.1 / SOAP MTOM: the root part's type parameter equals start-info; a SOAP 1.2 action travels inside it.
-    const innerType = action === undefined ? startInfo : `${startInfo}; action=${action}`;
+    const innerType = action === undefined ? settings.startInfo : `${settings.startInfo}; action=${action}`;
     this.rootPartType = `application/xop+xml; charset=utf-8; type=${quote(innerType)}`;
     this.contentType =
-      `multipart/related; type="application/xop+xml"; boundary=${quote(this.boundary)}; ` +
-      `start=${quote(`<${this.rootId}>`)}; start-info=${quote(innerType)}` +
+      `multipart/related; type="application/xop+xml"; boundary=${quote(settings.boundary)}; ` +
+      `start=${quote(`<${settings.startUri}>`)}; start-info=${quote(innerType)}` +
       (action === undefined ? '' : `; action=${action}`);
-    const transfer = settings.rootTransferEncoding ?? 'binary';
-    if (transfer !== 'binary' && transfer !== '8bit') throw invalidArg("rootTransferEncoding is 'binary' or '8bit'");
-    this.rootTransferEncoding = transfer;
-    this.writeMimeHeader = settings.writeMimeHeader ?? false;
-    this.maxInlineByteCount = checkCount(settings.maxInlineByteCount, 767, 'maxInlineByteCount');
     this.target = new PartTarget(channel, () => {
       this.checkBoundary();
       this.reportProgress();
     });
   }
 
+  /** The MIME boundary. */
+  get boundary(): string {
+    return this.settings.boundary;
+  }
+
+  get documentOpen(): boolean {
+    return !this.rootPartEnded;
+  }
+
   begin(): void {
     const { core } = this.channel;
+    const { startUri, rootTransferEncoding } = this.settings;
     core.setBoundary(this.boundary);
-    if (this.writeMimeHeader) {
+    if (this.settings.writeMimeHeader) {
       // The header names the boundary by design, so it is not scanned.
       core.setScanning(false);
       this.text.markup(`MIME-Version: 1.0\r\nContent-Type: ${this.contentType}\r\n\r\n`);
       core.setScanning(true);
     }
-    this.channel.retry(() => core.writePartHeader(true, this.rootId, this.rootPartType, this.rootTransferEncoding), false);
+    this.channel.retry(() => core.writePartHeader(true, startUri, this.rootPartType, rootTransferEncoding), false);
   }
 
   writeBytes(bytes: Uint8Array): void {
     this.pendingBytes += bytes.length;
-    if (this.pendingBytes > this.maxInlineByteCount && this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize) {
+    if (this.pendingBytes > this.settings.maxInlineByteCount && this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize) {
       throw quotaExceeded(
         `writeBytes content held for MIME parts exceeds maxMimePartsBufferSize (${this.maxMimePartsBufferSize} bytes); use pushBytes for large content`,
       );
@@ -214,7 +172,7 @@ export class MtomEncoding implements Encoding {
     const length = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    if (length <= this.maxInlineByteCount) {
+    if (length <= this.settings.maxInlineByteCount) {
       for (const chunk of chunks) this.text.base64(chunk);
       this.text.base64End();
       return;
@@ -226,23 +184,16 @@ export class MtomEncoding implements Encoding {
     });
   }
 
-  pushBytes(callback: PushBytesCallback, options: BinaryOptions, element: BinaryElement): undefined {
-    this.defer(this.partType(element, options.contentType), declaredSize(options), async (target) => {
-      const sink = new ProducerSink(target, this.owner);
-      try {
-        await callback(sink);
-        await sink.settled();
-      } finally {
-        sink.close();
-      }
-    });
+  pushBytes(callback: PushBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): undefined {
+    this.defer(this.partType(element, options.contentType), options.size, (target) =>
+      runProducer(this.discipline, target, callback),
+    );
     return undefined;
   }
 
-  pullBytes(callback: PullBytesCallback, options: BinaryOptions, element: BinaryElement): undefined {
-    const chunkSize = pullChunkSize(options);
-    this.defer(this.partType(element, options.contentType), declaredSize(options), (target) =>
-      runPull(target, callback, chunkSize),
+  pullBytes(callback: PullBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): undefined {
+    this.defer(this.partType(element, options.contentType), options.size, (target) =>
+      runPull(this.discipline, target, callback, options.chunkSize),
     );
     return undefined;
   }
@@ -263,11 +214,12 @@ export class MtomEncoding implements Encoding {
     this.checkBoundary();
     while (this.parts.length > 0) {
       const part = this.parts[0];
-      this.owner.check();
+      this.discipline.checkNotFaulted();
       // The part moves from waiting to emitting in the same step its headers are written, so
       // expectedLength() counts it exactly once at any moment.
       await this.channel.retry(() => {
-        if (!core.writePartHeader(false, part.id, part.contentType, 'binary')) return false;
+        if (!core.writePartHeader(false, part.id, part.contentType, PART_TRANSFER_ENCODING)) return false;
+        this.rootPartEnded = true;
         this.parts.shift();
         this.emitting = part;
         this.target.begin(part.size);
@@ -284,13 +236,13 @@ export class MtomEncoding implements Encoding {
 
   async finish(): Promise<void> {
     await this.emitParts();
-    this.owner.check();
+    this.discipline.checkNotFaulted();
     await this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
   }
 
   /** Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part. */
   private defer(contentType: string, size: number | undefined, produce: DeferredPart['produce']): void {
-    const id = `${++this.partCount}.${this.idSuffix}`;
+    const id = `${++this.partCount}.${this.settings.partIdSuffix}`;
     this.text.markup(`<xop:Include xmlns:xop="${XOP_NS}" href="cid:${id}"/>`);
     this.parts.push({ id, contentType, size, produce });
   }
@@ -298,37 +250,38 @@ export class MtomEncoding implements Encoding {
   /**
    * The message's total length once the root part is complete, if every part still to come has a
    * known size: what has been written, the rest of the part being emitted, each later part's
-   * delimiter, headers and bytes (RFC 2046 §5.1.1, as assembly/mime.ts writes them), and the
-   * close delimiter.
+   * delimiter, headers (as the core counts the bytes it writes for them) and bytes, and the close
+   * delimiter (RFC 2046 §5.1.1).
    */
   expectedLength(bytesWritten: number): number | undefined {
     if (this.closed) return bytesWritten;
-    let total = bytesWritten + `\r\n--${this.boundary}--\r\n`.length;
+    const { core } = this.channel;
+    let total = bytesWritten + core.closeLength();
     if (this.emitting) {
       if (this.emitting.size === undefined) return undefined;
-      total += this.emitting.size - this.target.partBytes;
+      total += this.emitting.size - this.target.size.written;
     }
     for (const part of this.parts) {
       if (part.size === undefined) return undefined;
-      const headers =
-        `\r\n--${this.boundary}\r\nContent-ID: <${part.id}>\r\nContent-Type: ${part.contentType}\r\n` +
-        'Content-Transfer-Encoding: binary\r\n\r\n';
-      total += headers.length + part.size;
+      total += core.partHeaderLength(false, part.id, part.contentType, PART_TRANSFER_ENCODING) + part.size;
     }
     return total;
   }
 
   private reportProgress(): void {
-    this.onProgress?.({
+    const onProgress = this.onProgress;
+    if (!onProgress) return;
+    const progress: PartProgress = {
       contentId: this.currentPartId,
-      partBytes: this.target.partBytes,
-      partSize: this.target.declaredSize,
+      partBytes: this.target.size.written,
+      partSize: this.target.size.declared,
       bytesWritten: this.channel.core.bytesCommitted,
-    });
+    };
+    this.discipline.inCallback('progress', undefined, () => onProgress(progress));
   }
 
   private partType(element: BinaryElement, callerType: string | undefined): string {
     if (element.xmimeContentType !== undefined) return checkMediaType(element.xmimeContentType, 'xmime:contentType');
-    return callerType === undefined ? DEFAULT_PART_TYPE : checkMediaType(callerType, 'contentType');
+    return callerType ?? DEFAULT_PART_TYPE;
   }
 }

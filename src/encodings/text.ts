@@ -1,21 +1,26 @@
 /**
  * WS_XML_WRITER_TEXT_ENCODING (UTF-8): binary content is written inline as canonical base64
  * (RFC 4648 §4), and pushBytes / pullBytes callbacks run at once ("as if WsWriteBytes was
- * called", WsPushBytes).
+ * called", WsPushBytes). A declared `size` is enforced as with MTOM.
  */
-import { checkMediaType, checkParameterText, quote } from '../headers.js';
-import type { TextEncodingOptions } from '../options.js';
+import type { CallDiscipline } from '../call-discipline.js';
+import { quote } from '../headers.js';
+import type { ResolvedBinaryOptions, ResolvedTextEncoding } from '../options.js';
 import type { RingChannel } from '../ring.js';
-import { isThenable } from '../ring.js';
-import { ProducerSink, runPull, type BinaryTarget, type SinkOwner, type PullBytesCallback, type PushBytesCallback } from '../sink.js';
+import { runProducer, runPull, type BinaryTarget, type PullBytesCallback, type PushBytesCallback } from '../sink.js';
 import type { XmlTextOutput } from '../xml-text.js';
-import { pullChunkSize, type BinaryOptions, type Encoding } from './encoding.js';
+import { DeclaredSize, type Encoding } from './encoding.js';
 
 /** Binary content as base64 through scratch: producers fill scratch, the core encodes into the ring. */
 class Base64Target implements BinaryTarget {
-  constructor(private readonly text: XmlTextOutput, private readonly scratch: Uint8Array) {}
+  constructor(
+    private readonly text: XmlTextOutput,
+    private readonly scratch: Uint8Array,
+    private readonly size: DeclaredSize,
+  ) {}
 
   write(bytes: Uint8Array): Promise<void> | undefined {
+    this.size.add(bytes.length);
     return this.text.base64(bytes, true);
   }
 
@@ -24,24 +29,23 @@ class Base64Target implements BinaryTarget {
   }
 
   commit(k: number): Promise<void> | undefined {
+    this.size.add(k);
     return this.text.base64Staged(k, true);
   }
 }
 
 export class TextEncoding implements Encoding {
   readonly contentType: string;
-  private readonly target: Base64Target;
+  readonly documentOpen = true;
 
   constructor(
-    settings: Omit<TextEncodingOptions, 'type'>,
-    channel: RingChannel,
+    settings: ResolvedTextEncoding,
+    private readonly channel: RingChannel,
     private readonly text: XmlTextOutput,
-    private readonly owner: SinkOwner,
+    private readonly discipline: CallDiscipline,
   ) {
-    const mediaType = checkMediaType(settings.mediaType ?? 'application/soap+xml', 'mediaType');
-    const action = settings.action === undefined ? '' : `; action=${quote(checkParameterText(settings.action, 'action'))}`;
-    this.contentType = `${mediaType}; charset=utf-8${action}`;
-    this.target = new Base64Target(text, channel.core.scratch);
+    const action = settings.action === undefined ? '' : `; action=${quote(settings.action)}`;
+    this.contentType = `${settings.mediaType}; charset=utf-8${action}`;
   }
 
   begin(): void {}
@@ -54,24 +58,18 @@ export class TextEncoding implements Encoding {
     this.text.base64End();
   }
 
-  pushBytes(callback: PushBytesCallback): Promise<void> | undefined {
-    const sink = new ProducerSink(this.target, this.owner);
-    let result: void | PromiseLike<void>;
-    try {
-      result = callback(sink);
-    } catch (error) {
-      this.fail(sink, error);
-    }
-    const wait = isThenable(result) ? Promise.resolve(result).then(() => sink.settled()) : sink.settled();
-    if (wait) return wait.then(() => this.endValue(sink), (error) => this.fail(sink, error));
-    this.endValue(sink, false);
-    return undefined;
+  pushBytes(callback: PushBytesCallback, options: ResolvedBinaryOptions): Promise<void> | undefined {
+    const size = new DeclaredSize(options.size);
+    const wait = runProducer(this.discipline, this.target(size), callback);
+    if (wait) return wait.then(() => this.endValue(size, true));
+    return this.endValue(size, false);
   }
 
-  pullBytes(callback: PullBytesCallback, options: BinaryOptions): Promise<void> | undefined {
-    const wait = runPull(this.target, callback, pullChunkSize(options));
-    if (wait) return wait.then(() => this.text.base64End(true));
-    return this.text.base64End();
+  pullBytes(callback: PullBytesCallback, options: ResolvedBinaryOptions): Promise<void> | undefined {
+    const size = new DeclaredSize(options.size);
+    const wait = runPull(this.discipline, this.target(size), callback, options.chunkSize);
+    if (wait) return wait.then(() => this.endValue(size, true));
+    return this.endValue(size, false);
   }
 
   /** Binary content is written inline at once, so the document's bytes are all there is. */
@@ -85,13 +83,13 @@ export class TextEncoding implements Encoding {
 
   async finish(): Promise<void> {}
 
-  private endValue(sink: ProducerSink, mayWait = true): Promise<void> | undefined {
-    sink.close();
-    return this.text.base64End(mayWait);
+  private target(size: DeclaredSize): Base64Target {
+    return new Base64Target(this.text, this.channel.core.scratch, size);
   }
 
-  private fail(sink: ProducerSink, error: unknown): never {
-    sink.close();
-    throw error;
+  /** The producer is done: its size must match, then the padded final quantum. */
+  private endValue(size: DeclaredSize, mayWait: boolean): Promise<void> | undefined {
+    size.end();
+    return this.text.base64End(mayWait);
   }
 }

@@ -1,4 +1,10 @@
-import { mimeSetBoundary, mimeWriteClose, mimeWritePartHeader } from "../../assembly/mime";
+import {
+  mimeCloseLength,
+  mimePartHeaderLength,
+  mimeSetBoundary,
+  mimeWriteClose,
+  mimeWritePartHeader,
+} from "../../assembly/mime";
 import { initAt } from "../../assembly/init";
 import {
   ringCommit,
@@ -98,6 +104,37 @@ describe("mime framing", () => {
       "\r\n--" + BOUNDARY + "--\r\n",
     );
     expect(status()).toBe(0);
+  });
+  test("the header and close lengths are the bytes the writers write", () => {
+    setup();
+    let ids = ["a@b", ROOT_ID, "1.root@x", "x".repeat(256)];
+    let types = ["application/octet-stream", ROOT_TYPE, "image/png; name=\"a b\""];
+    let encodings = ["binary", "8bit"];
+    for (let f = 0; f < 2; f++) {
+      for (let i = 0; i < ids.length; i++) {
+        for (let t = 0; t < types.length; t++) {
+          for (let e = 0; e < encodings.length; e++) {
+            let id = bytesOf(ids[i]);
+            let type = bytesOf(types[t]);
+            let enc = bytesOf(encodings[e]);
+            let used = ringUsed();
+            let written = header(f, ids[i], types[t], encodings[e]);
+            expect(ringUsed() - used).toBe(<u32>written);
+            expect(mimePartHeaderLength(f, id.length, type.length, enc.length)).toBe(written);
+            takeAll();
+          }
+        }
+      }
+    }
+    let used = ringUsed();
+    expect(mimeWriteClose()).toBe(mimeCloseLength());
+    expect(ringUsed() - used).toBe(<u32>mimeCloseLength());
+    takeAll();
+    let short = bytesOf("b");
+    expect(mimeSetBoundary(short.dataStart, short.length)).toBe(0);
+    expect(mimeCloseLength()).toBe(9);
+    expect(mimeWriteClose()).toBe(9);
+    expect(takeAll()).toBe("\r\n--b--\r\n");
   });
   test("-1 and nothing written when there is no contiguous room", () => {
     setup();

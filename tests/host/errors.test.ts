@@ -245,10 +245,10 @@ test('an output callback that throws faults the writer with its own error', asyn
 test('an abort ends a call that waits on an output that never settles', async () => {
   const writer = await createXmlWriter({ output: () => new Promise<void>(() => {}) });
   writer.writeStartElement(undefined, 'a', '');
-  const ending = writer.end();
+  const flushing = writer.flush();
   await tick();
   writer.abort(new Error('user gave up'));
-  await assert.rejects(ending, isCode('WS_E_OPERATION_ABORTED'));
+  await assert.rejects(flushing, isCode('WS_E_OPERATION_ABORTED'));
   await assert.rejects(writer.closed, isCode('WS_E_OPERATION_ABORTED'));
 });
 
