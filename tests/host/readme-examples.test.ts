@@ -164,6 +164,17 @@ describe('README examples', () => {
     assert.ok(Number(lines[0]) > 100, `a whole message: ${lines[0]} bytes`);
   });
 
+  example('abort-after-done', async () => {
+    const { lines } = await runExample('abort-after-done');
+    assert.deepEqual(lines, ['false', 'ended']);
+  });
+
+  example('forgotten-await', async () => {
+    const { lines } = await runExample('forgotten-await');
+    assert.match(lines[0], /^WS_E_INVALID_OPERATION - writeEndElement was called before writeAttachment/);
+    assert.equal(lines[1], 'true');
+  });
+
   example('readable-to-file', async () => {
     const { lines, dir } = await runExample('readable-to-file');
     const parsed = parseMtom(await readFile(join(dir, 'message.mime')), lines[0]);
