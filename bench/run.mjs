@@ -9,7 +9,18 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { environment, fmt, RESULTS, table } from './lib/report.mjs';
 
-const BENCHES = ['base64', 'ring-copy', 'attachment', 'messages', 'file-attachment', 'browser', 'service-upload'];
+const BENCHES = [
+  'base64',
+  'ring-copy',
+  'attachment',
+  'messages',
+  'file-attachment',
+  'browser',
+  'service-upload',
+  'reader-base64',
+  'reader-stream',
+  'reader-soap',
+];
 const args = process.argv.slice(2);
 const flags = args.filter((a) => a.startsWith('--'));
 const wanted = args.filter((a) => !a.startsWith('--'));
@@ -132,6 +143,21 @@ if (ranNames.has('service-upload')) {
       add('service-upload', `${r.case} client peak RSS − idle`, `${r.peakAboveIdleMiB.toFixed(1)} MiB`, '(no target)', undefined);
     }
   }
+}
+if (ranNames.has('reader-base64')) {
+  for (const s of load('reader-base64').sizes.filter((s) => s.target)) {
+    add('reader-base64', `SIMD decode (from a string) vs Buffer.from, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsBuffer), `≥ ${s.target.simdStringVsBuffer}×`, s.target.pass);
+    add('reader-base64', `SIMD decode (from a string) vs atob, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsAtob), `≥ ${s.target.simdStringVsBuffer}×`, s.ratios.simdStringVsAtob >= s.target.simdStringVsBuffer);
+  }
+}
+if (ranNames.has('reader-stream')) {
+  const r = load('reader-stream');
+  add('reader-stream', `reader vs ${r.target.fastest}, ${r.bytes / 2 ** 20} MiB part`, fmt.x(r.target.vsFastest), '> 1×', r.target.aheadOfFastest);
+  add('reader-stream', 'reader peak RSS − idle', `${r.results[0].peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', r.target.flat);
+}
+if (ranNames.has('reader-soap')) {
+  const r = load('reader-soap');
+  add('reader-soap', 'reader vs node-soap parseMTOMResp, 10 MiB reply', fmt.x(r.target.readerVsNodeSoap), `≥ ${r.target.goal}×`, r.target.pass);
 }
 console.log(`\n## Summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 table(ran.map((r) => ({ benchmark: r.name, status: r.ok ? 'ok' : 'FAILED', seconds: r.seconds.toFixed(1) })));

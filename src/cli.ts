@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { MAIN_HELP, PACK_HELP, UsageError, parsePackArgs } from './cli/args.js';
 import { InputError } from './cli/attachments.js';
 import { pack, type PackIo, type PackResult } from './cli/pack.js';
+import { unpack } from './cli/unpack.js';
 import { XmlWriterError } from './index.js';
 
 const NAME = 'mtom-stream';
@@ -100,6 +101,8 @@ async function main(argv: string[], io: PackIo): Promise<number> {
           process.off('SIGTERM', interrupt);
         }
       }
+      case 'unpack':
+        return await unpack(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

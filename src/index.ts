@@ -16,3 +16,6 @@ export { writeAttachment, sourceSize, type AttachmentSource, type AttachmentOpti
 export { postMessage, supportsRequestStreams, type BuildMessage, type PostMessageOptions } from './http.js';
 export type { UploadMode } from './browser-upload.js';
 export { RequestStreamError } from './request-stream-error.js';
+
+// The reader (also its own entry, mtom-stream/reader); its XML parser loads on first use.
+export * from './reader/index.js';

@@ -313,3 +313,160 @@ export class Core {
     return this.core.mimeWriteClose() >= 0;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The reader's core (assembly/reader-memory.ts, boundary.ts, base64-decode.ts): an instance of
+// its own with an input window, a decode output area and a staging area for text, instead of a ring.
+// ---------------------------------------------------------------------------------------------
+
+/** The core's reader exports. */
+type ReaderExports = {
+  readerInit(windowCapacity: number, outputCapacity: number, stagingCapacity: number): number;
+  readerWindowPtr(): number;
+  readerOutputPtr(): number;
+  readerStagingPtr(): number;
+  delimiterSet(ptr: number, len: number): number;
+  delimiterFind(ptr: number, len: number): number;
+  base64DecodeReset(): void;
+  base64DecodeWrite(src: number, len: number, dst: number): number;
+  base64DecodeFinish(dst: number): number;
+  base64DecodeErrorAt(): number;
+  base64EncodeSimd(src: number, len: number, dst: number): number;
+  simdBuild(): number;
+};
+
+export interface ReaderCoreOptions {
+  /** Input window capacity in bytes. */
+  windowSize: number;
+  /** Force the SIMD (`true`) or scalar (`false`) build; default: feature detection. */
+  simd?: boolean;
+}
+
+/** Output bytes for a window: its decoded size (3/4, plus slack) or its base64 (4/3, plus slack). */
+const outputCapacity = (windowSize: number) => Math.ceil(windowSize / 3) * 4 + 64;
+/** Characters of text staged for decoding at a time. */
+export const STAGING_SIZE = 16 * 1024;
+
+/**
+ * One reader instance: input is copied into `window`, searched for the MIME delimiter and decoded
+ * from base64 there. Views of the window and of `output` are the reader's own and valid until the
+ * next call that changes them; they are never lent to callers.
+ */
+export class ReaderCore {
+  readonly simd: boolean;
+  /** Where input is staged: the host copies chunks in and reads content out. */
+  readonly window: Uint8Array;
+  /** Where base64 decoding writes (and base64 encoding, for readMessage). */
+  readonly output: Uint8Array;
+  /** Where text (a base64 string) is staged as bytes for decoding. */
+  readonly staging: Uint8Array;
+  private readonly windowPtr: number;
+  private readonly outputPtr: number;
+  private readonly stagingPtr: number;
+
+  private constructor(private readonly core: ReaderExports, buffer: ArrayBuffer, windowSize: number) {
+    this.simd = core.simdBuild() === 1;
+    this.windowPtr = core.readerWindowPtr();
+    this.outputPtr = core.readerOutputPtr();
+    this.stagingPtr = core.readerStagingPtr();
+    const memory = new Uint8Array(buffer);
+    this.window = memory.subarray(this.windowPtr, this.windowPtr + windowSize);
+    this.output = memory.subarray(this.outputPtr, this.outputPtr + outputCapacity(windowSize));
+    this.staging = memory.subarray(this.stagingPtr, this.stagingPtr + STAGING_SIZE);
+  }
+
+  static async create(options: ReaderCoreOptions): Promise<ReaderCore> {
+    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const windowSize = options.windowSize;
+    const reused = idleReaders.get(`${simd}:${windowSize}`)?.pop();
+    if (reused) return reused;
+    const outputSize = outputCapacity(windowSize);
+    const pages = Math.ceil((STATIC_RESERVE + windowSize + outputSize + STAGING_SIZE + 192) / PAGE);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const { instance } = await instantiate<ReaderExports>(await compileCore(simd), {
+      env: {
+        memory,
+        abort() {
+          throw new Error('mtom-stream core aborted');
+        },
+      },
+    });
+    const exports = instance.exports as unknown as ReaderExports;
+    if (exports.readerInit(windowSize, outputSize, STAGING_SIZE) !== 0) {
+      throw new RangeError('mtom-stream core could not lay out its memory');
+    }
+    return new ReaderCore(exports, memory.buffer, windowSize);
+  }
+
+  /**
+   * Hands the instance back for reuse (instantiating costs far more than reading a small
+   * message). Only for a reader that ended cleanly: no call of it is pending, and it lends no
+   * view of this memory to anyone.
+   */
+  recycle(): void {
+    const key = `${this.simd}:${this.window.length}`;
+    const list = idleReaders.get(key) ?? [];
+    if (list.length < IDLE_LIMIT) list.push(this);
+    idleReaders.set(key, list);
+  }
+
+  /** Sets the delimiter searched for: CRLF "--" boundary (RFC 2046 §5.1.1). */
+  setDelimiter(delimiter: Uint8Array): void {
+    this.output.set(delimiter);
+    if (this.core.delimiterSet(this.outputPtr, delimiter.length) !== 0) {
+      throw new RangeError('delimiter length out of range');
+    }
+  }
+
+  /** Index (from `offset`) of the first delimiter in window[offset, offset + length), or -1. */
+  findDelimiter(offset: number, length: number): number {
+    return this.core.delimiterFind(this.windowPtr + offset, length);
+  }
+
+  /** Starts decoding a new base64 text. */
+  decodeReset(): void {
+    this.core.base64DecodeReset();
+  }
+
+  /**
+   * Decodes window[offset, offset + length) into `output` from its start; returns the byte
+   * count, or -1 for text that is not base64 (`decodeErrorAt` tells where).
+   */
+  decodeFromWindow(offset: number, length: number): number {
+    return this.core.base64DecodeWrite(this.windowPtr + offset, length, this.outputPtr);
+  }
+
+  /** Decodes staging[0, length) into `output` from its start, as decodeFromWindow does. */
+  decodeFromStaging(length: number): number {
+    return this.core.base64DecodeWrite(this.stagingPtr, length, this.outputPtr);
+  }
+
+  /** Ends the text: bytes of an unpadded final quantum written to `output` (0–2), or -1 if it was cut. */
+  decodeFinish(): number {
+    return this.core.base64DecodeFinish(this.outputPtr);
+  }
+
+  /** Offset in the last decoded span of the character that failed, or -1. */
+  get decodeErrorAt(): number {
+    return this.core.base64DecodeErrorAt();
+  }
+
+  /** Padded base64 of `bytes` (RFC 4648 §4) as a string, encoded by the core a staging area at a time. */
+  encodeBase64(bytes: Uint8Array): string {
+    const step = Math.floor(STAGING_SIZE / 3) * 3;
+    const pieces: string[] = [];
+    for (let at = 0; at < bytes.length; at += step) {
+      const chunk = bytes.subarray(at, at + step);
+      this.staging.set(chunk);
+      const n = this.core.base64EncodeSimd(this.stagingPtr, chunk.length, this.outputPtr);
+      pieces.push(asciiDecoder.decode(this.output.subarray(0, n)));
+    }
+    return pieces.join('');
+  }
+}
+
+// Base64 is ASCII, which UTF-8 decoding reads fastest.
+const asciiDecoder = new TextDecoder('utf-8');
+
+/** Idle reader instances by build and window size, as for writers. */
+const idleReaders = new Map<string, ReaderCore[]>();

@@ -411,9 +411,9 @@ describe('mtom-stream pack failures', () => {
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /mtom-stream --help/);
     }
-    const unknown = await run(['unpack']);
+    const unknown = await run(['repack']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "unpack"/);
+    assert.match(unknown.stderr, /unknown command "repack"/);
   });
 });
 

@@ -1,0 +1,230 @@
+// Base64 decoding, RFC 4648 §4 (standard alphabet), for text that arrives in
+// chunks: inline xs:base64Binary content and parts sent with
+// Content-Transfer-Encoding: base64 (RFC 2045 §6.8, lines of at most 76 characters).
+//
+// Whitespace (space, tab, CR, LF) is skipped anywhere, as xs:base64Binary and
+// RFC 2045 §6.8 allow; "=" padding may only close the last quantum (§3.2), and
+// only whitespace may follow it. Any other character is an error: the decoder
+// never skips what it does not understand (RFC 4648 §3.3).
+//
+// The SIMD path follows Muła and Lemire ("Faster Base64 Encoding and Decoding
+// using AVX2 Instructions", 2018) on 128-bit lanes: 16 characters are checked
+// with two nibble lookups, turned into sextets by a lookup on the high nibble,
+// and packed into 12 bytes; a block holding anything else (whitespace, padding,
+// an invalid character) goes to the scalar path, which handles one character at
+// a time. Carried sextets make any split of the text decode the same.
+
+// Sextet per byte value; 64: '=', 65: whitespace, 255: not base64
+const DECODE: usize = memory.data<u8>([
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 65, 65, 255, 255, 65, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  65, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 62, 255, 255, 255, 63,
+  52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 255, 255, 255, 64, 255, 255,
+  255, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 255, 255, 255, 255, 255,
+  255, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+  41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+]);
+
+const PAD: u32 = 64;
+const SPACE: u32 = 65;
+
+// Validity by nibble: a character is valid when LUT_LO[low] & LUT_HI[high] == 0
+const LUT_LO: usize = memory.data<u8>([0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a], 16);
+const LUT_HI: usize = memory.data<u8>([0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10], 16);
+// Offset from character to sextet by high nibble ('/' moved to index 1)
+const LUT_ROLL: usize = memory.data<u8>([0, 16, 19, 4, 191, 191, 185, 185, 0, 0, 0, 0, 0, 0, 0, 0], 16);
+// Bytes 2,1,0 of each 32-bit lane: the three decoded bytes, most significant first
+const PACK: usize = memory.data<u8>([2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 255, 255, 255, 255], 16);
+
+let quad: u32 = 0; // sextets of the open quantum
+let quadLen: u32 = 0; // 0-3
+let pads: u32 = 0; // "=" seen in the open quantum
+let closed: bool = false; // a padded quantum ended the text
+let errorAt: i32 = -1;
+
+/** Starts a new base64 text. */
+export function base64DecodeReset(): void {
+  quad = 0;
+  quadLen = 0;
+  pads = 0;
+  closed = false;
+  errorAt = -1;
+}
+
+/** Offset (in the last call's input) of the character that made it fail, or -1. */
+export function base64DecodeErrorAt(): i32 {
+  return errorAt;
+}
+
+/** Whether any of the 16 characters is outside the alphabet (two nibble lookups, Muła–Lemire). */
+@inline
+function invalid16(s: v128, lutLo: v128, lutHi: v128, nibble: v128): v128 {
+  return v128.and(i8x16.swizzle(lutLo, v128.and(s, nibble)), i8x16.swizzle(lutHi, i8x16.shr_u(s, 4)));
+}
+
+/** 16 valid characters -> 12 bytes (in the low 12 lanes). */
+@inline
+function decode16(s: v128, lutRoll: v128, slash: v128, low8: v128, merge: v128, pack: v128): v128 {
+  let roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(s, slash), i8x16.shr_u(s, 4)));
+  let sextets = i8x16.add(s, roll);
+  // 00aaaaaa 00bbbbbb per 16-bit lane -> aaaaaabbbbbb
+  let pairs = v128.or(i16x8.shl(v128.and(sextets, low8), 6), i16x8.shr_u(sextets, 8));
+  // two 12-bit halves per 32-bit lane -> 24 bits (i32x4.dot: high * 0x1000 + low * 1)
+  let words = i32x4.dot_i16x8_s(pairs, merge);
+  return i8x16.swizzle(words, pack);
+}
+
+/**
+ * SIMD blocks: decodes 16 characters to 12 bytes while every character is in
+ * the alphabet; returns the characters consumed (a multiple of 16). 64
+ * characters are checked per step with one branch, then 16 at a time. Writes
+ * 16 bytes per block (4 past the 12 it keeps), so dst needs 4 bytes of slack.
+ */
+function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
+  let i: u32 = 0;
+  if (ASC_FEATURE_SIMD) {
+    if (len < 16) return 0;
+    let lutLo = v128.load(LUT_LO);
+    let lutHi = v128.load(LUT_HI);
+    let lutRoll = v128.load(LUT_ROLL);
+    let pack = v128.load(PACK);
+    let nibble = i8x16.splat(0x0f);
+    let slash = i8x16.splat(0x2f);
+    let low8 = i16x8.splat(0x00ff);
+    let merge = i32x4.splat(0x00011000);
+    let o = dst;
+    if (len >= 64) {
+      let last = len - 64;
+      while (i <= last) {
+        let p = src + i;
+        let s0 = v128.load(p);
+        let s1 = v128.load(p, 16);
+        let s2 = v128.load(p, 32);
+        let s3 = v128.load(p, 48);
+        let bad = v128.or(
+          v128.or(invalid16(s0, lutLo, lutHi, nibble), invalid16(s1, lutLo, lutHi, nibble)),
+          v128.or(invalid16(s2, lutLo, lutHi, nibble), invalid16(s3, lutLo, lutHi, nibble)),
+        );
+        if (v128.any_true(bad)) break;
+        v128.store(o, decode16(s0, lutRoll, slash, low8, merge, pack));
+        v128.store(o, decode16(s1, lutRoll, slash, low8, merge, pack), 12);
+        v128.store(o, decode16(s2, lutRoll, slash, low8, merge, pack), 24);
+        v128.store(o, decode16(s3, lutRoll, slash, low8, merge, pack), 36);
+        i += 64;
+        o += 48;
+      }
+    }
+    let last = len - 16;
+    while (i <= last) {
+      let s = v128.load(src + i);
+      if (v128.any_true(invalid16(s, lutLo, lutHi, nibble))) break;
+      v128.store(o, decode16(s, lutRoll, slash, low8, merge, pack));
+      i += 16;
+      o += 12;
+    }
+  }
+  return i;
+}
+
+/**
+ * Decodes `len` characters at src into dst, carrying an open quantum between
+ * calls. Returns the bytes written (at most 3 * ceil((len + 3) / 4)), or -1 for
+ * a character that is not base64 or misplaced padding (base64DecodeErrorAt).
+ * dst needs 4 bytes more than the bytes written.
+ */
+export function base64DecodeWrite(src: usize, len: u32, dst: usize): i32 {
+  let i: u32 = 0;
+  let o = dst;
+  while (i < len) {
+    if (quadLen == 0 && !closed) {
+      let n = decodeBlocksSimd(src + i, len - i, o);
+      i += n;
+      o += (n >> 2) * 3;
+      // scalar blocks of four alphabet characters
+      while (i + 4 <= len) {
+        let p = src + i;
+        let a = <u32>load<u8>(DECODE + <usize>load<u8>(p));
+        let b = <u32>load<u8>(DECODE + <usize>load<u8>(p, 1));
+        let c = <u32>load<u8>(DECODE + <usize>load<u8>(p, 2));
+        let d = <u32>load<u8>(DECODE + <usize>load<u8>(p, 3));
+        if ((a | b | c | d) >= 64) break;
+        let w = (a << 18) | (b << 12) | (c << 6) | d;
+        store<u8>(o, <u8>(w >> 16));
+        store<u8>(o, <u8>(w >> 8), 1);
+        store<u8>(o, <u8>w, 2);
+        o += 3;
+        i += 4;
+      }
+      if (i >= len) break;
+    }
+    let v = <u32>load<u8>(DECODE + <usize>load<u8>(src + i));
+    if (v == SPACE) {
+      i++;
+      continue;
+    }
+    if (v < 64) {
+      if (closed || pads > 0) return fail(i);
+      quad = (quad << 6) | v;
+      if (++quadLen == 4) {
+        store<u8>(o, <u8>(quad >> 16));
+        store<u8>(o, <u8>(quad >> 8), 1);
+        store<u8>(o, <u8>quad, 2);
+        o += 3;
+        quad = 0;
+        quadLen = 0;
+      }
+    } else if (v == PAD) {
+      // §3.2: "xx==" or "xxx=" only
+      if (closed || quadLen < 2) return fail(i);
+      pads++;
+      if (quadLen + pads == 4) {
+        o += flushPartial(o);
+        closed = true;
+      }
+    } else {
+      return fail(i);
+    }
+    i++;
+  }
+  return <i32>(o - dst);
+}
+
+/** Writes the 1 or 2 bytes of an open quantum of 2 or 3 sextets; returns the count. */
+function flushPartial(dst: usize): u32 {
+  let n = quadLen - 1;
+  let w = quad << (6 * (4 - quadLen));
+  store<u8>(dst, <u8>(w >> 16));
+  if (n == 2) store<u8>(dst, <u8>(w >> 8), 1);
+  quad = 0;
+  quadLen = 0;
+  pads = 0;
+  return n;
+}
+
+/**
+ * Ends the text: 0 when it ended on a quantum boundary or with padding; 1 or 2
+ * bytes written to dst for an unpadded final quantum of 2 or 3 characters; -1
+ * for a text cut inside a quantum (one character, or padding left incomplete).
+ */
+export function base64DecodeFinish(dst: usize): i32 {
+  if (quadLen == 0) return 0;
+  if (quadLen == 1 || pads > 0) {
+    errorAt = -1;
+    return -1;
+  }
+  return <i32>flushPartial(dst);
+}
+
+function fail(at: u32): i32 {
+  errorAt = <i32>at;
+  return -1;
+}
