@@ -100,10 +100,11 @@ describe('README examples', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  /** Runs one example in a fresh directory with the fixtures; resolves with its stdout and directory. */
-  async function runExample(name: string, env: Record<string, string> = {}) {
-    const example = examples.find((candidate) => candidate.name === name);
-    assert.ok(example, `README.md has no example marked <!-- example: ${name} -->`);
+  /**
+   * Runs one example in a fresh directory with the fixtures, after the examples it reads the output
+   * of (`first`, run in the same directory); resolves with its stdout and directory.
+   */
+  async function runExample(name: string, env: Record<string, string> = {}, first: string[] = []) {
     const dir = join(scratch, name);
     await mkdir(join(dir, 'tests', 'service'), { recursive: true });
     for (const [file, bytes] of Object.entries(FIXTURES)) await writeFile(join(dir, file), bytes);
@@ -111,6 +112,13 @@ describe('README examples', () => {
       join(ROOT, 'tests', 'service', 'MtomDigestService.wsdl'),
       join(dir, 'tests', 'service', 'MtomDigestService.wsdl'),
     );
+    for (const earlier of first) await runIn(dir, earlier, env);
+    return runIn(dir, name, env);
+  }
+
+  async function runIn(dir: string, name: string, env: Record<string, string>) {
+    const example = examples.find((candidate) => candidate.name === name);
+    assert.ok(example, `README.md has no example marked <!-- example: ${name} -->`);
     await writeFile(join(dir, example.file), example.code);
     const args = example.file.endsWith('.mts')
       ? ['--import', import.meta.resolve('tsx'), example.file]
@@ -217,6 +225,38 @@ describe('README examples', () => {
     const parsed = parseMtom(await readFile(join(dir, 'message.mtom')), lines.at(-1)!);
     assertOnePart(parsed, 'scan.pdf', 'application/octet-stream');
     assert.match(root(parsed), /<!-- from a template -->/);
+  });
+
+  example('read-write', async () => {
+    const { dir } = await runExample('read-write');
+    const message = await readFile(join(dir, 'message.mtom'));
+    const head = message.subarray(0, message.indexOf('\r\n\r\n')).toString('latin1');
+    const contentType = /^Content-Type: (.*)$/m.exec(head)?.[1];
+    assert.ok(contentType, 'the message starts with its own MIME header');
+    const parsed = parseMtom(message.subarray(head.length + 4), contentType);
+    assertOnePart(parsed, 'photo.jpg', 'image/jpeg');
+  });
+
+  example('read-stream', async () => {
+    const { lines, dir } = await runExample('read-stream', {}, ['read-write']);
+    assert.deepEqual(lines.slice(0, 3), [
+      'element {http://www.w3.org/2003/05/soap-envelope}Envelope []',
+      'element {http://www.w3.org/2003/05/soap-envelope}Body []',
+      "element {urn:example}Photo [ 'photo.jpg' ]",
+    ]);
+    assert.match(lines[3], /^bytes \S+ image\/jpeg$/);
+    assert.equal(sha256(await readFile(join(dir, 'photo-copy.jpg'))), sha256(FIXTURES['photo.jpg']));
+  });
+
+  example('read-message', async () => {
+    const { lines } = await runExample('read-message', {}, ['read-write']);
+    assert.match(lines[0], /^<s:Envelope [^>]*><s:Body><m:Photo [^>]*m:name="photo\.jpg"[^>]*>/);
+    assert.match(lines.at(-1)!, new RegExp(`\\[ '[^']+', 'image/jpeg', ${FIXTURES['photo.jpg'].length} \\]`));
+  });
+
+  example('read-response', async () => {
+    const { lines } = await runExample('read-response', {}, ['read-write']);
+    assert.deepEqual(lines, [`image/jpeg ${FIXTURES['photo.jpg'].length} bytes`]);
   });
 
   example('pack-message', async (t) => {
