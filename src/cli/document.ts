@@ -4,7 +4,7 @@
  * (writeChars), end tags. Along the way it turns placeholders and large base64 text into parts
  * (pushBytes), keeping XOP §3: an optimized element holds nothing but its xop:Include.
  */
-import type { SaxesTagNS, XMLDecl } from 'saxes';
+import type { SaxesTagNS, XMLDecl } from '../xml-parser.js';
 import type { XmlWriter } from '../index.js';
 import { fileProducer, InputError, resolveHref, spoolProducer, type AttachmentContext } from './attachments.js';
 import { Spool, TextRun, sliceText } from './base64-text.js';

@@ -4,7 +4,7 @@
  * the copy can wait for the output (the writer's synchronous calls need room in the ring).
  */
 import { open } from 'node:fs/promises';
-import { SaxesParser } from 'saxes';
+import { SaxesParser } from '../xml-parser.js';
 import { createXmlWriter, type PartProgress, type XmlWriter } from '../index.js';
 import type { PackOptions } from './args.js';
 import { UsageError } from './args.js';

@@ -7,7 +7,7 @@
  * No DTD is ever processed: a DOCTYPE is refused, so no entity can be declared, and references
  * to undeclared entities are errors of the parser (XML 1.0 §4.1 WFC: Entity Declared).
  */
-import type { SaxesParser, SaxesTagNS } from 'saxes';
+import type { SaxesParser, SaxesTagNS } from '../xml-parser.js';
 import { readerInvalidFormat, readerQuotaExceeded, XmlReaderError } from './errors.js';
 import type { ResolvedLimits } from './options.js';
 import type { BytesNode, XmlAttribute, XmlNode } from './nodes.js';
@@ -16,8 +16,8 @@ import type { BytesNode, XmlAttribute, XmlNode } from './nodes.js';
  * saxes is loaded on first use, not when the package is: compiling its Unicode name tables costs
  * tens of milliseconds, which a program that only writes should not pay.
  */
-let saxes: Promise<typeof import('saxes')> | undefined;
-export const loadXmlParser = () => (saxes ??= import('saxes'));
+let xmlParser: Promise<typeof import('../xml-parser.js')> | undefined;
+export const loadXmlParser = () => (xmlParser ??= import('../xml-parser.js'));
 
 export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';

@@ -4,7 +4,7 @@
  * `xop:Include` placeholders and long base64 text become parts (pushBytes), keeping XOP §3: an
  * optimized element holds nothing but its xop:Include.
  */
-import type { SaxesTagNS, XMLDecl } from 'saxes';
+import type { SaxesTagNS, XMLDecl } from '../xml-parser.js';
 import { invalidArg, invalidFormat, invalidOperation } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { ParseEvent } from './parse.js';

@@ -3,7 +3,7 @@
  * chunk at a time. The events of one chunk are queued and handed over together, so that between
  * them the copy can wait for the writer's output.
  */
-import { SaxesParser, type SaxesTagNS, type XMLDecl } from 'saxes';
+import { SaxesParser, type SaxesTagNS, type XMLDecl } from '../xml-parser.js';
 import { invalidArg, invalidFormat } from '../errors.js';
 
 /** What writeXml copies from: text, UTF-8 bytes, or a stream of either. */
