@@ -7,14 +7,16 @@
 //                            create-writer and their helpers: every src/ file not named below
 //   src/reader/              the reader, on the writer's floor: uses only the door, errors, names
 //                            and the XML parser (src/xml-parser.ts)
-//   the edges                streams, sources, http, node, soap/, cli, and the browser upload
+//   the edges                streams, sources, http (http-message, post-message-options), node
+//                            (node-streams, node-sources, node-http), soap/, cli, and the browser upload
 //                            (browser-upload, blob-message, blob-references, request-stream-error)
 //   src/xml/                 copying XML into a writer (writeXml, packMessage): above the writer,
 //                            the sources and HTTP; below the CLI and soap/, which use it
 //   src/index.ts, node.ts    the entries, which only the CLI (a program on top) imports
 // Type-only imports count: a circle through types is still a circle in the design.
 const EDGES =
-  '^src/(streams|sources|http|node|cli|browser-upload|blob-message|blob-references|request-stream-error)\\.ts$|^src/(cli|soap)/';
+  '^src/(streams|sources|http|http-message|post-message-options|node|node-[a-z]+|cli|browser-upload|blob-message|' +
+  'blob-references|request-stream-error)\\.ts$|^src/(cli|soap)/';
 const ENTRIES = '^src/(index|node)\\.ts$';
 const CORE_DOOR = '^src/(wasm\\.ts$|generated/)';
 const ERRORS = '^src/errors\\.ts$';

@@ -15,6 +15,7 @@ const BENCHES = [
   'attachment',
   'messages',
   'file-attachment',
+  'upload-rss',
   'browser',
   'service-upload',
   'reader-base64',
@@ -124,6 +125,12 @@ if (ranNames.has('file-attachment')) {
       'flat, < 64 MiB',
       c.pass,
     );
+}
+if (ranNames.has('upload-rss')) {
+  const u = load('upload-rss');
+  for (const c of u.rss.cases.filter((c) => c.pass !== undefined)) {
+    add('upload-rss', `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+  }
 }
 if (ranNames.has('browser')) {
   const b = load('browser');

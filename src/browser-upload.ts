@@ -10,10 +10,10 @@
 import { BlobMessageOutput } from './blob-message.js';
 import { createXmlWriter } from './create-writer.js';
 import { invalidArg, invalidFormat, operationAborted } from './errors.js';
-import type { BuildMessage, PostMessageOptions } from './http.js';
+import { invalidHeader, type BuildMessage } from './http-message.js';
+import type { PostMessageOptions } from './post-message-options.js';
 
-/** How postMessage sends the body. */
-export type UploadMode = 'blob' | 'stream';
+export type { UploadMode } from './post-message-options.js';
 
 /** Writes the whole message into a Blob (attachments by reference), then sends it. */
 export async function postBlobMessage(
@@ -33,6 +33,13 @@ export async function postBlobMessage(
   } = options;
   if (writerOptions.encoding?.type === 'mtom' && writerOptions.encoding.writeMimeHeader) {
     throw invalidArg('writeMimeHeader must stay off when the message is sent over HTTP');
+  }
+  // Bad request headers are refused before anything is written or claimed.
+  let headers: Headers;
+  try {
+    headers = new Headers(extra);
+  } catch (error) {
+    throw invalidHeader(error);
   }
   const message = new BlobMessageOutput();
   const writer = await createXmlWriter({ ...writerOptions, output: message.output });
@@ -56,7 +63,6 @@ export async function postBlobMessage(
   if (body.size !== writer.bytesWritten) {
     throw invalidFormat(`the message Blob has ${body.size} bytes but the writer wrote ${writer.bytesWritten}`);
   }
-  const headers = new Headers(extra);
   headers.set('Content-Type', writer.contentType);
   // RFC 2045 §4: a MIME entity declares its version; the multipart/related body is one.
   if (/^multipart\//i.test(writer.contentType)) headers.set('MIME-Version', '1.0');

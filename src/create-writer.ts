@@ -60,6 +60,10 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
       ? new MtomEncoding({ ...resolved, encoding }, channel, text, discipline)
       : new TextEncoding(encoding, channel, text, discipline);
   const writer = new XmlWriter(channel, text, resolved, chosen, discipline);
-  signal?.addEventListener('abort', () => writer.abort(signal.reason), { once: true, signal: writer.signal });
+  // The listener goes when the writer ends or fails, so one long-lived signal can serve many writers.
+  const onAbort = () => writer.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const forget = () => signal?.removeEventListener('abort', onAbort);
+  writer.closed.then(forget, forget);
   return writer;
 }

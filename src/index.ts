@@ -14,7 +14,7 @@ export { engineSupportsSimd } from './wasm.js';
 export { createXmlWriterStream, type XmlWriterStream, type XmlWriterStreamOptions, type TransferProgress } from './streams.js';
 export { writeAttachment, sourceSize, type AttachmentSource, type AttachmentOptions } from './sources.js';
 export { postMessage, supportsRequestStreams, type BuildMessage, type PostMessageOptions } from './http.js';
-export type { UploadMode } from './browser-upload.js';
+export type { UploadMode } from './post-message-options.js';
 export { RequestStreamError } from './request-stream-error.js';
 
 // The reader (also its own entry, mtom-stream/reader); its XML parser loads on first use.

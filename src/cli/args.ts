@@ -1,20 +1,18 @@
 /**
- * Command-line arguments of `mtom-stream pack`, and the help texts. Parsed with node:util
+ * Command-line arguments of `mtom-stream pack`, and its help text. Parsed with node:util
  * parseArgs (no dependency); every value is checked here so that a bad argument fails before
  * any input is read or any output is created.
  */
 import { parseArgs } from 'node:util';
-
-/** A usage error: the process exits with status 2 and a hint to `--help`. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+import { UsageError } from './errors.js';
 
 export interface PackOptions {
   /** Input XML path, or '-' for stdin. */
   input: string;
   /** Output path, or undefined for stdout. */
   output: string | undefined;
+  /** The directory file: hrefs resolve against and must stay inside; undefined: the input's. */
+  baseDir: string | undefined;
   /** cid name → file path, from `--attach NAME=FILE`. */
   attach: Map<string, string>;
   /** Media type for file attachments by reference (cid name or file: path), from `--type REF=TYPE`. */
@@ -40,22 +38,6 @@ export interface PackOptions {
   simd: boolean | undefined;
 }
 
-export const MAIN_HELP = `\
-Usage: mtom-stream <command> [options]
-
-Streams MTOM/XOP messages (multipart/related; type="application/xop+xml").
-
-Commands:
-  pack     turn an XML document plus files into an MTOM message
-  help     show this help, or the help of a command: mtom-stream help pack
-
-Options:
-  -h, --help       show help
-  -V, --version    show the version
-
-Run "mtom-stream pack --help" for the options of pack.
-`;
-
 export const PACK_HELP = `\
 Usage: mtom-stream pack [options] [INPUT.xml]
 
@@ -68,7 +50,8 @@ What becomes an attachment:
   <xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="file:photo.png"/>
       A placeholder, as the only child of an element: that element's content becomes the
       bytes of the file. A relative path is resolved against the directory of INPUT.xml
-      (the current directory for stdin); "file:" is a URL, so %20 stands for a space.
+      (the current directory for stdin), and the file must be inside that directory
+      (--base-dir widens it); "file:" is a URL, so %20 stands for a space.
   <xop:Include ... href="cid:NAME"/>
       The same, with the file given on the command line: --attach NAME=FILE.
   base64 text
@@ -85,9 +68,15 @@ A DOCTYPE is refused (SOAP forbids it). Input must be UTF-8.
 
 Options:
   -o, --output FILE        write the message to FILE instead of stdout. The message is
-                           written to FILE.partial and renamed to FILE when it is complete;
-                           on failure FILE.partial is removed and an existing FILE is kept.
+                           written to a new temporary file beside FILE (.FILE.XXXX.partial)
+                           and renamed to FILE when it is complete; on failure the temporary
+                           file is removed and an existing FILE is kept. FILE may not be the
+                           input document or an --attach file.
   -a, --attach NAME=FILE   the file for <xop:Include href="cid:NAME"/> (repeatable)
+      --base-dir DIR       resolve file: hrefs against DIR and allow any file inside DIR
+                           (default: the directory of INPUT.xml, or the current directory
+                           for stdin); files outside it, through .., an absolute path or a
+                           symbolic link, are refused
   -t, --type [REF=]TYPE    Content-Type of a file part; REF is a cid NAME or the href's
                            file: path. Without REF: for every file part (repeatable)
       --min-size N         base64 content decoding to more than N bytes becomes a part
@@ -154,6 +143,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
       options: {
         output: { type: 'string', short: 'o' },
         attach: { type: 'string', short: 'a', multiple: true },
+        'base-dir': { type: 'string' },
         type: { type: 'string', short: 't', multiple: true },
         'min-size': { type: 'string' },
         only: { type: 'string', multiple: true },
@@ -186,6 +176,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
   if (values.progress && values['no-progress']) throw new UsageError('--progress and --no-progress exclude each other');
   if (values['no-base64'] && values['min-size'] !== undefined) throw new UsageError('--no-base64 and --min-size exclude each other');
   if (values.output === '') throw new UsageError('--output needs a file name');
+  if (values['base-dir'] === '') throw new UsageError('--base-dir needs a directory');
 
   const attach = new Map<string, string>();
   for (const value of values.attach ?? []) {
@@ -208,6 +199,7 @@ export function parsePackArgs(args: string[]): PackOptions | 'help' {
   return {
     input: positionals[0] ?? '-',
     output: values.output,
+    baseDir: values['base-dir'],
     attach,
     types,
     defaultType,

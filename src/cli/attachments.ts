@@ -4,13 +4,14 @@
  * sink (reserve → read into the view → commit: no intermediate buffer), or base64 text of the
  * document kept in the spool, decoded chunk by chunk.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BytesSink, PushBytesCallback } from '../index.js';
 import { decodeSpooled, type Spool, type SpoolRegion } from './base64-text.js';
-import { readFileInto } from '../node.js';
+import { readFileInto } from '../node-sources.js';
+import { InputError } from './errors.js';
 import { mediaTypeFor } from './media-types.js';
 
 /** A file to attach, checked when its placeholder is read. */
@@ -22,13 +23,8 @@ export interface FileAttachment {
   label: string;
 }
 
-/** An error in the input or the files it names: printed as is, exit status 1. */
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
-
 export interface AttachmentContext {
-  /** Directory that relative file: hrefs are resolved against. */
+  /** Directory that relative file: hrefs are resolved against, and that every file: href must stay inside. */
   baseDir: string;
   attach: ReadonlyMap<string, string>;
   types: ReadonlyMap<string, string>;
@@ -52,6 +48,21 @@ export function fileSize(path: string, label: string): number {
   }
   if (!stats.isFile()) throw new InputError(`${label}: not a regular file (${path})`);
   return stats.size;
+}
+
+/**
+ * Refuses a file: href that leads outside the base directory, through `..`, an absolute path or a
+ * symbolic link: a document from elsewhere must not be able to pull in any file the user can read.
+ */
+function checkInside(baseDir: string, path: string, href: string): void {
+  const root = realpathSync(baseDir);
+  const target = realpathSync(path);
+  const inside = relative(root, target);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+    throw new InputError(
+      `xop:Include href="${href}" names a file outside ${root} (${target}); give --base-dir DIR to allow files under DIR`,
+    );
+  }
 }
 
 /** Resolves a placeholder's href to a file, its size and its media type. */
@@ -85,9 +96,11 @@ export function resolveHref(href: string, context: AttachmentContext): FileAttac
       throw new InputError(`xop:Include href="${href}" is not a usable file: URL (${(error as Error).message})`);
     }
     const written = href.slice(5);
+    const size = fileSize(path, `xop:Include href="${href}"`);
+    checkInside(context.baseDir, path, href);
     return {
       path,
-      size: fileSize(path, `xop:Include href="${href}"`),
+      size,
       contentType: context.types.get(written) ?? context.defaultType ?? mediaTypeFor(path),
       label: written,
     };

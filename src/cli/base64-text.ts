@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, read, readSync, rmSync, writeSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CliError, InputError } from './errors.js';
 
 const readAsync = promisify(read);
 
@@ -42,7 +43,7 @@ export class Spool {
     const buffer = Buffer.allocUnsafe(length);
     for (let done = 0; done < length; ) {
       const n = readSync(this.fd, buffer, done, length - done, offset + done);
-      if (n === 0) throw new Error('the base64 spool file was truncated');
+      if (n === 0) throw new CliError('the temporary base64 spool file was truncated');
       done += n;
     }
     return buffer.toString('latin1');
@@ -53,7 +54,7 @@ export class Spool {
     const buffer = Buffer.allocUnsafe(length);
     for (let done = 0; done < length; ) {
       const { bytesRead } = await readAsync(this.fd, buffer, done, length - done, offset + done);
-      if (bytesRead === 0) throw new Error('the base64 spool file was truncated');
+      if (bytesRead === 0) throw new CliError('the temporary base64 spool file was truncated');
       done += bytesRead;
     }
     return buffer.toString('latin1');
@@ -216,5 +217,5 @@ export async function* decodeSpooled(spool: Spool, region: SpoolRegion, chunkCha
     carry = digits.slice(whole);
     if (whole > 0) yield Buffer.from(digits.slice(0, whole), 'base64');
   }
-  if (carry.length > 0) throw new Error('base64 content ended inside a quantum');
+  if (carry.length > 0) throw new InputError('base64 content ended inside a quantum');
 }

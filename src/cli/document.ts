@@ -6,20 +6,13 @@
  */
 import type { SaxesTagNS, XMLDecl } from '../xml-parser.js';
 import type { XmlWriter } from '../index.js';
-import { fileProducer, InputError, resolveHref, spoolProducer, type AttachmentContext } from './attachments.js';
+import { fileProducer, resolveHref, spoolProducer, type AttachmentContext } from './attachments.js';
 import { Spool, TextRun, sliceText } from './base64-text.js';
+import { InputError } from './errors.js';
+import type { ParseEvent } from './xml-events.js';
 
 const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
 const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
-
-/** What the parser reports, queued so that writing may wait for the output in between. */
-export type ParseEvent =
-  | { kind: 'decl'; decl: XMLDecl }
-  | { kind: 'open'; tag: SaxesTagNS }
-  | { kind: 'close' }
-  | { kind: 'text'; text: string }
-  | { kind: 'comment'; text: string }
-  | { kind: 'pi' };
 
 export interface CopyOptions extends AttachmentContext {
   /** Base64 content decoding to more than this many bytes becomes a part; undefined: never. */
@@ -70,6 +63,8 @@ export class DocumentCopier {
     private readonly options: CopyOptions,
     private readonly spool: Spool,
     private readonly signal: AbortSignal,
+    /** Runs synchronous writer calls with the output writing synchronously (Destination.synchronously). */
+    private readonly synchronously: (write: () => void) => void,
   ) {
     this.run = new TextRun(spool, SPILL_AT);
   }
@@ -111,13 +106,22 @@ export class DocumentCopier {
     }
     const { writer } = this;
     const attributes = Object.values(tag.attributes).filter((a) => a.uri !== XMLNS_NS);
-    // A start tag goes into the ring in one piece: make room first when it may be large.
+    const write = () => {
+      writer.writeStartElement(tag.prefix, tag.local, tag.uri);
+      for (const [prefix, ns] of Object.entries(tag.ns)) writer.writeXmlnsAttribute(prefix, ns);
+      for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    };
+    // A start tag goes to the writer in one call per attribute; one that may not fit in the ring
+    // (up to 6 bytes a character, as &quot;) is written with the output synchronous, so the ring
+    // drains as it fills, after the bytes before it have gone out.
     let estimate = tag.name.length;
     for (const a of attributes) estimate += (a.name.length + a.value.length) * 6;
-    if (estimate > FLUSH_AT) await writer.flush();
-    writer.writeStartElement(tag.prefix, tag.local, tag.uri);
-    for (const [prefix, ns] of Object.entries(tag.ns)) writer.writeXmlnsAttribute(prefix, ns);
-    for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    if (estimate > FLUSH_AT) {
+      await writer.flush();
+      this.synchronously(write);
+    } else {
+      write();
+    }
     this.frames.push({ qname: tag.name, include: false, eligible: this.eligible(tag), written: false, sealed: false });
     await this.maybeFlush();
   }
@@ -153,7 +157,13 @@ export class DocumentCopier {
       await this.endRun(frame, false);
       frame.written = true;
     }
-    this.writer.writeComment(text);
+    // A comment is one call too: a large one is written as a large start tag is (see open()).
+    if (text.length * 3 > FLUSH_AT) {
+      await this.writer.flush();
+      this.synchronously(() => this.writer.writeComment(text));
+    } else {
+      this.writer.writeComment(text);
+    }
     await this.maybeFlush();
   }
 

@@ -1,7 +1,7 @@
 /**
  * A small extension → media type map for file attachments whose element has no
  * xmime:contentType and for which no --type was given. Unknown extensions get none, and the
- * writer then uses application/octet-stream (wire-format doc §7).
+ * writer then uses application/octet-stream (RFC 2046 §4.5.1: arbitrary binary data).
  */
 import { extname } from 'node:path';
 

@@ -1,10 +1,16 @@
 /**
- * Where the message goes: stdout, or a file written as FILE.partial and renamed to FILE only
+ * Where the message goes: stdout, or a file. A file is written under a fresh temporary name beside
+ * it (created exclusively, so no file of the user's is ever overwritten) and renamed to FILE only
  * once the message is complete, so that a failed run never leaves a FILE that looks whole (the
- * writer itself never writes the close delimiter after a failure). The writer's views are
- * handed to the operating system as they are, and released only once written.
+ * writer itself never writes the close delimiter after a failure).
+ *
+ * Writes to a file are synchronous: the writer's ring then drains whenever it fills, so no start
+ * tag is too large for it. Writes to stdout wait for the stream (a slow reader slows the command),
+ * except inside `synchronously()`, which the copy uses for a start tag larger than the ring.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { OutputCallback } from '../index.js';
 
 export interface Destination {
@@ -12,19 +18,37 @@ export interface Destination {
   readonly output: OutputCallback;
   /** For messages: the file name, or "stdout". */
   readonly name: string;
+  /** Runs `write` (synchronous writer calls) with the output writing synchronously. */
+  synchronously(write: () => void): void;
   /** The message is complete: make it visible under its name. */
   commit(): Promise<void>;
   /** The message failed: remove what was written, where that is possible. */
   discard(): Promise<void>;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes every view whole to `fd`; a non-blocking pipe that is full (EAGAIN) is retried after a pause. */
+function writeAllSync(fd: number, buffers: readonly Uint8Array[]): void {
+  for (const buffer of buffers) {
+    for (let done = 0; done < buffer.length; ) {
+      try {
+        done += writeSync(fd, buffer, done, buffer.length - done);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+        Atomics.wait(pause, 0, 0, 2);
+      }
+    }
+  }
+}
+
 /** Writes every view, whole, and resolves once the stream has taken them all. */
-function streamOutput(stream: NodeJS.WritableStream): { output: OutputCallback; failure: () => Error | undefined } {
+function streamOutput(stream: NodeJS.WritableStream): OutputCallback {
   let failure: Error | undefined;
   stream.on('error', (error: Error) => {
     failure ??= error;
   });
-  const output: OutputCallback = (buffers) =>
+  return (buffers) =>
     new Promise<void>((resolve, reject) => {
       if (failure) return reject(failure);
       let left = buffers.length;
@@ -40,51 +64,71 @@ function streamOutput(stream: NodeJS.WritableStream): { output: OutputCallback; 
         });
       }
     });
-  return { output, failure: () => failure };
 }
 
-export function stdoutDestination(stdout: NodeJS.WritableStream): Destination {
-  const { output } = streamOutput(stdout);
+export function stdoutDestination(stdout: NodeJS.WritableStream & { fd?: number }): Destination {
+  const viaStream = streamOutput(stdout);
+  let synchronous = false;
   return {
-    output,
+    output: (buffers) =>
+      synchronous && stdout.fd !== undefined ? writeAllSync(stdout.fd, buffers) : viaStream(buffers),
     name: 'stdout',
+    synchronously(write) {
+      synchronous = true;
+      try {
+        write();
+      } finally {
+        synchronous = false;
+      }
+    },
     async commit() {},
     async discard() {},
   };
 }
 
-async function writeFully(handle: FileHandle, buffers: readonly Uint8Array[]): Promise<void> {
-  let list = buffers.filter((b) => b.length > 0);
-  while (list.length > 0) {
-    let { bytesWritten } = await handle.writev(list);
-    // A short write (rare on files) continues after the last byte written.
-    while (list.length > 0 && bytesWritten >= list[0].length) bytesWritten -= (list.shift() as Uint8Array).length;
-    if (list.length > 0 && bytesWritten > 0) list[0] = list[0].subarray(bytesWritten);
+/**
+ * Opens a new temporary file beside `path` (`.NAME.RANDOM.partial`, created exclusively);
+ * commit() renames it to `path`, discard() removes it.
+ */
+export function fileDestination(path: string): Destination {
+  let temporary = '';
+  let fd = -1;
+  for (let attempt = 0; fd < 0; attempt++) {
+    temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+    try {
+      fd = openSync(temporary, 'wx', 0o666);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 10) throw error;
+    }
   }
-}
-
-/** Opens FILE.partial for writing; commit() renames it to FILE, discard() removes it. */
-export async function fileDestination(path: string): Promise<Destination> {
-  const partial = `${path}.partial`;
-  const handle = await open(partial, 'w', 0o666);
   let closed = false;
-  const close = async () => {
+  const close = () => {
     if (!closed) {
       closed = true;
-      await handle.close();
+      closeSync(fd);
     }
   };
   return {
-    output: (buffers) => writeFully(handle, buffers),
+    output: (buffers) => writeAllSync(fd, buffers),
     name: path,
+    synchronously(write) {
+      write();
+    },
     async commit() {
-      await handle.sync().catch(() => {});
-      await close();
-      await rename(partial, path);
+      try {
+        fsyncSync(fd);
+      } catch {
+        // Some file systems cannot sync (EINVAL); the rename below still publishes the whole file.
+      }
+      close();
+      renameSync(temporary, path);
     },
     async discard() {
-      await close().catch(() => {});
-      await rm(partial, { force: true });
+      try {
+        close();
+      } finally {
+        rmSync(temporary, { force: true });
+      }
     },
   };
 }

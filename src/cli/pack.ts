@@ -1,83 +1,25 @@
 /**
- * `mtom-stream pack`: streams an XML document through saxes into an MTOM writer, chunk by
- * chunk. Parser events of one input chunk are queued and then applied, so that between them
- * the copy can wait for the output (the writer's synchronous calls need room in the ring).
+ * `mtom-stream pack`: streams an XML document through the parser into an MTOM writer, chunk by
+ * chunk. Three steps: open the input and the destination (input.ts, output.ts), set up the writer
+ * (pack-writer.ts), then the copy loop: each chunk's parser events are applied before the next
+ * chunk is read, so that between them the copy can wait for the output.
  */
-import { open } from 'node:fs/promises';
-import { SaxesParser } from '../xml-parser.js';
-import { createXmlWriter, type PartProgress, type XmlWriter } from '../index.js';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { PartProgress, XmlWriter } from '../index.js';
 import type { PackOptions } from './args.js';
-import { UsageError } from './args.js';
-import { baseDirFor, fileSize, InputError } from './attachments.js';
+import type { CliIo } from './command.js';
+import { baseDirFor, fileSize } from './attachments.js';
 import { Spool } from './base64-text.js';
-import { DocumentCopier, type ParseEvent } from './document.js';
+import { DocumentCopier } from './document.js';
+import { InputError, UsageError } from './errors.js';
+import { openInput, sameFile, startsWithDeclaration, type Input } from './input.js';
 import { fileDestination, stdoutDestination, type Destination } from './output.js';
+import { createPackWriter } from './pack-writer.js';
 import { ProgressBar } from './progress.js';
+import { XmlEventReader } from './xml-events.js';
 
-export interface PackIo {
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WriteStream;
-}
-
-/** Bytes read from the input at a time: one chunk's events are applied before the next is read. */
-const READ_CHUNK = 64 * 1024;
-/** The writer's ring: room for the largest start tag or text slice the copy writes at once. */
-const RING_SIZE = 2 * 1024 * 1024;
-/** Text saxes has gathered past this many characters is taken out between chunks (see drainText). */
-const DRAIN_TEXT_AT = 64 * 1024;
-
-// saxes 6 states (saxes.js): character data, and the inside of a CDATA section.
-const S_TEXT = 13;
-const S_CDATA = 20;
-
-/**
- * saxes gathers a text node (or CDATA section) whole before reporting it, which would hold a
- * large base64 element in one string. Between chunks, in those two states, the text it has
- * gathered so far is complete (entities are resolved, line ends normalized), so it is taken out
- * and reported as a text event of its own. This reads two saxes 6 internals, checked here.
- */
-function drainText(parser: SaxesParser<{ xmlns: true }>, queue: ParseEvent[]): void {
-  const internals = parser as unknown as { state: unknown; text: unknown };
-  if ((internals.state === S_TEXT || internals.state === S_CDATA) && typeof internals.text === 'string') {
-    if (internals.text.length >= DRAIN_TEXT_AT) {
-      queue.push({ kind: 'text', text: internals.text });
-      internals.text = '';
-    }
-  }
-}
-
-interface Input {
-  chunks: AsyncIterator<Uint8Array>;
-  /** Bytes in the input, when it is a file. */
-  size: number | undefined;
-}
-
-async function openInput(options: PackOptions, io: PackIo): Promise<Input> {
-  if (options.input === '-') {
-    if (io.stdin.isTTY) throw new UsageError('no input: give INPUT.xml, or pipe the document into stdin');
-    return { chunks: (io.stdin as AsyncIterable<Uint8Array>)[Symbol.asyncIterator](), size: undefined };
-  }
-  try {
-    const handle = await open(options.input, 'r');
-    const { size } = await handle.stat();
-    return { chunks: handle.createReadStream({ highWaterMark: READ_CHUNK })[Symbol.asyncIterator](), size };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : String(error);
-    throw new InputError(`cannot read ${options.input}: ${why}`);
-  }
-}
-
-/** Whether the document starts with an XML declaration (after a UTF-8 BOM); refuses UTF-16. */
-function startsWithDeclaration(first: Uint8Array): boolean {
-  if ((first[0] === 0xfe && first[1] === 0xff) || (first[0] === 0xff && first[1] === 0xfe)) {
-    throw new InputError('the input is UTF-16; only UTF-8 input is supported (convert it first, e.g. with iconv)');
-  }
-  const at = first[0] === 0xef && first[1] === 0xbb && first[2] === 0xbf ? 3 : 0;
-  const head = new TextDecoder().decode(first.subarray(at, at + 6));
-  return /^<\?xml[ \t\r\n]/.test(head);
-}
+export type PackIo = CliIo;
 
 /** What a successful run reports. */
 export interface PackResult {
@@ -90,59 +32,55 @@ export interface PackResult {
   unusedAttachments: string[];
 }
 
-export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal): Promise<PackResult> {
+/** Checks what can be checked before anything is read or written. */
+function checkPaths(options: PackOptions, io: PackIo): string {
   if (options.output === undefined && io.stdout.isTTY) {
     throw new UsageError('refusing to write a binary message to a terminal: use -o FILE or redirect stdout');
   }
+  if (options.output !== undefined) {
+    if (options.input !== '-' && sameFile(options.output, options.input)) {
+      throw new UsageError(`-o ${options.output} names the input document; write the message to another file`);
+    }
+    for (const [name, file] of options.attach) {
+      if (sameFile(options.output, file)) {
+        throw new UsageError(`-o ${options.output} names the file of --attach ${name}`);
+      }
+    }
+  }
   for (const [name, file] of options.attach) fileSize(file, `--attach ${name}=${file}`);
-  const input = await openInput(options, io);
-  const { chunks } = input;
-  let offset = 0;
+  if (options.baseDir === undefined) return baseDirFor(options.input);
+  const baseDir = resolve(options.baseDir);
+  if (!existsSync(baseDir) || !statSync(baseDir).isDirectory()) {
+    throw new InputError(`--base-dir ${options.baseDir}: no such directory`);
+  }
+  return baseDir;
+}
+
+export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal): Promise<PackResult> {
+  const baseDir = checkPaths(options, io);
+  const input = await openInput(options.input, io.stdin);
   const spool = new Spool();
   let writer: XmlWriter | undefined;
   let destination: Destination | undefined;
   let bar: ProgressBar | undefined;
   try {
-    let chunk = await chunks.next();
-    if (chunk.done || chunk.value.length === 0) throw new InputError(`the input ${options.input === '-' ? '(stdin) ' : ''}is empty`);
-
     let partIndex = -1;
     let lastPartId: string | undefined;
-    let total: number | undefined;
-    const soap11Action = options.soap11 ? options.action : undefined;
-    writer = await createXmlWriter({
-      encoding: {
-        type: 'mtom',
-        startInfo: options.startInfo,
-        boundary: options.boundary,
-        startUri: options.start,
-        action: soap11Action === undefined ? options.action : undefined,
-        writeMimeHeader: options.mimeHeader,
-        rootTransferEncoding: options.rootTransferEncoding,
-        maxInlineByteCount: options.minSize,
-      },
-      output: (buffers) => (destination as Destination).output(buffers),
-      writeDeclaration: startsWithDeclaration(chunk.value),
-      ringSize: RING_SIZE,
-      // A document from a file, not a WWSAPI quota: generous limits.
-      maxDepth: 4096,
-      maxAttributes: 65536,
-      maxNamespaces: 65536,
-      simd: options.simd,
-      signal,
-      onProgress: (progress: PartProgress) => {
-        if (progress.contentId !== lastPartId) {
-          lastPartId = progress.contentId;
-          partIndex++;
-        }
-      },
-    });
-    destination = options.output === undefined ? stdoutDestination(io.stdout) : await fileDestination(options.output);
+    const onProgress = (progress: PartProgress) => {
+      if (progress.contentId !== lastPartId) {
+        lastPartId = progress.contentId;
+        partIndex++;
+      }
+    };
+    // The destination is created once the writer has accepted the options (a bad boundary creates no file).
+    const output = (buffers: readonly Uint8Array[]) => (destination as Destination).output(buffers);
+    writer = await createPackWriter(options, output, startsWithDeclaration(input.first), signal, onProgress);
+    destination = options.output === undefined ? stdoutDestination(io.stdout) : fileDestination(options.output);
 
     const copier = new DocumentCopier(
       writer,
       {
-        baseDir: baseDirFor(options.input),
+        baseDir,
         attach: options.attach,
         types: options.types,
         defaultType: options.defaultType,
@@ -151,14 +89,15 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
       },
       spool,
       signal,
+      (write) => (destination as Destination).synchronously(write),
     );
-    const showBar = !options.quiet && (options.progress === 'always' || (options.progress === 'auto' && io.stderr.isTTY));
-    const w = writer;
-    if (showBar) {
-      const inputName = options.input === '-' ? 'stdin' : options.input;
+    const reader = new XmlEventReader(input.name);
+    let total: number | undefined;
+    if (!options.quiet && (options.progress === 'always' || (options.progress === 'auto' && io.stderr.isTTY))) {
+      const w = writer;
       bar = new ProgressBar(io.stderr, () =>
         partIndex < 0
-          ? { done: offset, total: input.size, label: `reading ${inputName}` }
+          ? { done: reader.offset, total: input.size, label: `reading ${input.name}` }
           : {
               done: w.bytesWritten,
               total,
@@ -168,53 +107,7 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
       bar.start();
     }
 
-    const queue: ParseEvent[] = [];
-    const parser = new SaxesParser({ xmlns: true, fileName: options.input === '-' ? 'stdin' : options.input });
-    parser.on('xmldecl', (decl) => queue.push({ kind: 'decl', decl }));
-    parser.on('doctype', () => {
-      throw new InputError('the input has a DOCTYPE, which SOAP messages may not have; remove it');
-    });
-    parser.on('opentag', (tag) => queue.push({ kind: 'open', tag }));
-    parser.on('closetag', () => queue.push({ kind: 'close' }));
-    parser.on('text', (text) => queue.push({ kind: 'text', text }));
-    parser.on('cdata', (text) => queue.push({ kind: 'text', text }));
-    parser.on('comment', (text) => queue.push({ kind: 'comment', text }));
-    parser.on('processinginstruction', () => queue.push({ kind: 'pi' }));
-
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    const feed = (bytes: Uint8Array | undefined) => {
-      let text: string;
-      try {
-        text = bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
-      } catch {
-        throw new InputError(`the input is not valid UTF-8 (in bytes ${offset} to ${offset + (bytes?.length ?? 0)})`);
-      }
-      try {
-        if (bytes) parser.write(text);
-        else parser.write(text).close();
-      } catch (error) {
-        if (error instanceof InputError) throw error;
-        throw new InputError(`malformed XML: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (bytes) {
-        offset += bytes.length;
-        drainText(parser, queue);
-      }
-    };
-    const apply = async () => {
-      for (let i = 0; i < queue.length; i++) await copier.apply(queue[i]);
-      queue.length = 0;
-    };
-
-    while (!chunk.done) {
-      signal.throwIfAborted();
-      feed(chunk.value);
-      await apply();
-      chunk = await chunks.next();
-    }
-    feed(undefined);
-    await apply();
-
+    await copyDocument(input, reader, copier, signal);
     total = writer.expectedLength();
     await writer.end();
     bar?.stop();
@@ -236,6 +129,31 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
     throw error;
   } finally {
     spool.close();
-    await chunks.return?.();
+    await input.close();
   }
+}
+
+/** The copy loop: parse a chunk, apply its events (which may wait for the output), read the next. */
+async function copyDocument(
+  input: Input,
+  reader: XmlEventReader,
+  copier: DocumentCopier,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let chunk: Uint8Array | undefined = input.first; ; ) {
+    signal.throwIfAborted();
+    for (const event of reader.read(chunk)) await copier.apply(event);
+    if (chunk === undefined) return;
+    const next = await untilAborted(input.rest.next(), signal);
+    chunk = next.done ? undefined : next.value;
+  }
+}
+
+/** Settles as `pending` does, or rejects with the signal's reason once it aborts (stdin may never end). */
+function untilAborted<T>(pending: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -9,10 +9,10 @@
 import { open, mkdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createXmlReader, XmlReaderError, type ElementNode } from '../index.js';
+import { createXmlReader, type ElementNode } from '../index.js';
 import { comment, cdataSection, endTag, escapeAttribute, escapeText, startTag } from '../reader/serialize.js';
-import { UsageError } from './args.js';
-import type { PackIo } from './pack.js';
+import type { CliIo } from './command.js';
+import { UsageError } from './errors.js';
 import { ProgressBar } from './progress.js';
 
 export const UNPACK_HELP = `\
@@ -121,11 +121,12 @@ class PendingFile {
 /** A Content-ID as a file name: safe characters only, bounded. */
 const safeName = (contentId: string) => contentId.replace(/[^A-Za-z0-9._@+=-]/g, '_').slice(0, 80);
 
-export async function unpack(argv: string[], io: PackIo): Promise<number> {
+/** Runs `unpack`; throws on failure (a UsageError, or the reader's XmlReaderError) after removing every file it began. */
+export async function unpack(argv: string[], io: CliIo, signal?: AbortSignal): Promise<void> {
   const options = parseUnpackArgs(argv);
   if (options === 'help') {
     io.stdout.write(UNPACK_HELP);
-    return 0;
+    return;
   }
   if (options.input === '-' && io.stdin.isTTY) throw new UsageError('no input: give MESSAGE, or pipe it into stdin');
   const files: PendingFile[] = [];
@@ -144,6 +145,7 @@ export async function unpack(argv: string[], io: PackIo): Promise<number> {
     const reader = await createXmlReader({
       input,
       encoding: options.contentType === undefined ? undefined : { type: 'mtom', contentType: options.contentType },
+      signal,
     });
     const showBar = options.progress === 'always' || (options.progress === 'auto' && io.stderr.isTTY);
     if (showBar && total !== undefined) {
@@ -213,18 +215,9 @@ export async function unpack(argv: string[], io: PackIo): Promise<number> {
       }
       io.stderr.write(`${lines.join('\n')}\n`);
     }
-    return 0;
   } catch (error) {
     bar?.stop();
     for (const file of files) await file.discard();
-    if (error instanceof UsageError) throw error;
-    const message =
-      error instanceof XmlReaderError
-        ? `${error.message} (${error.code})`
-        : error instanceof Error
-          ? error.message
-          : String(error);
-    io.stderr.write(`mtom-stream: error: ${message}\n`);
-    return 1;
+    throw error;
   }
 }

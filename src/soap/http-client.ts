@@ -11,7 +11,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { IHttpClient } from 'soap';
 import { invalidArg } from '../errors.js';
-import { requestMessage, writeAttachment, type NodeAttachmentSource, type RequestMessageOptions } from '../node.js';
+import { requestMessage, type RequestMessageOptions } from '../node-http.js';
+import { writeAttachment, type NodeAttachmentSource } from '../node-sources.js';
 import type { MtomEncodingOptions } from '../options.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { FileTextStore } from '../xml/file-store.js';

@@ -6,7 +6,7 @@
 import { relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { invalidArg } from '../errors.js';
-import { writeAttachment, type NodeAttachmentSource } from '../node.js';
+import { writeAttachment, type NodeAttachmentSource } from '../node-sources.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { FileTextStore } from './file-store.js';
 import { pack, type PackedMessage, type PackMessageOptions } from './pack-message.js';

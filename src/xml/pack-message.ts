@@ -3,7 +3,7 @@
  * ready to send — the Content-Type, the exact length when every size is known, and the body as a
  * pull-driven ReadableStream.
  */
-import { prepareMessage } from '../http.js';
+import { prepareMessage } from '../http-message.js';
 import { queueToReadableStream, type XmlWriterStreamOptions } from '../streams.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { XmlSource } from './parse.js';

@@ -1,18 +1,18 @@
-// The mtom-stream command, run as a child process (dist/cli.js, built by `npm run build`) on the
+// The mtom-stream command, run as a child process (dist/cli/main.js, built by `npm run build`) on the
 // fixtures in tests/fixtures/cli/. Its output is read back with an independent multipart parser
 // (@mjackson/multipart-parser) and checked part by part against the files.
 import { parseMultipart } from '@mjackson/multipart-parser';
 import { SaxesParser } from 'saxes';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const FIXTURES = join(ROOT, 'tests', 'fixtures', 'cli');
 const ENVELOPE = join(FIXTURES, 'envelope.xml');
 const PHOTO = readFileSync(join(FIXTURES, 'photo.png'));
@@ -142,11 +142,11 @@ describe('mtom-stream --help', () => {
       const help = await run(args);
       assert.equal(help.code, 0, args.join(' '));
       const text = help.stdout.toString();
-      for (const option of ['--output', '--attach', '--type', '--min-size', '--soap11', '--soap12', '--action', '--boundary', '--start', '--mime-header', '--print-content-type', '--quiet']) {
+      for (const option of ['--output', '--attach', '--base-dir', '--type', '--min-size', '--soap11', '--soap12', '--action', '--boundary', '--start', '--mime-header', '--print-content-type', '--quiet']) {
         assert.ok(text.includes(option), `pack --help documents ${option}`);
       }
       assert.match(text, /xop:Include[^\n]*href="file:/);
-      assert.match(text, /FILE\.partial/);
+      assert.match(text, /temporary file beside FILE/);
     }
   });
 
@@ -369,7 +369,7 @@ describe('mtom-stream pack failures', () => {
     const toFile = await run(['pack', ...args, '-o', out]);
     assert.equal(toFile.code, code, toFile.stderr);
     assert.match(toFile.stderr, message);
-    assert.ok(!existsSync(`${out}.partial`), 'FILE.partial is removed');
+    assert.deepEqual(readdirSync(work).filter((name) => name.startsWith('.failed.mtom.')), [], 'the temporary file is removed');
     assert.equal(readFileSync(out, 'utf8'), 'an earlier message', 'an existing FILE is kept');
   }
 
@@ -411,9 +411,9 @@ describe('mtom-stream pack failures', () => {
       assert.equal(code, 2, args.join(' '));
       assert.match(stderr, /mtom-stream --help/);
     }
-    const unknown = await run(['repack']);
+    const unknown = await run(['bogus-command']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /unknown command "repack"/);
+    assert.match(unknown.stderr, /unknown command "bogus-command"/);
   });
 });
 
@@ -432,5 +432,160 @@ describe('mtom-stream pack reporting', () => {
     );
     assert.equal(formatProgress({ done: 2048, total: undefined, label: 'reading stdin' }, 120), 'packing 2.0 KiB  reading stdin');
     assert.ok(formatProgress({ done: 1, total: 2, label: 'x'.repeat(200) }, 40).length <= 39);
+  });
+});
+
+describe('mtom-stream pack: files the user did not name are left alone', () => {
+  const envelope = (href: string) => `<r xmlns:xop="${XOP}"><f><xop:Include href="${href}"/></f></r>`;
+
+  test('an existing OUT.partial is the user\'s: never overwritten nor removed, on success or failure; no temporary file is left', async () => {
+    const dir = mkdtempSync(join(work, 'partial-'));
+    const out = join(dir, 'message.mtom');
+    writeFileSync(`${out}.partial`, 'my own notes');
+    const ok = await run(['pack', ENVELOPE, '-a', `report=${join(FIXTURES, 'report.txt')}`, '-o', out, '-q']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(looksComplete(readFileSync(out)));
+    assert.equal(readFileSync(`${out}.partial`, 'utf8'), 'my own notes');
+    const failed = await run(['pack', join(FIXTURES, 'malformed.xml'), '-o', out]);
+    assert.equal(failed.code, 1);
+    assert.equal(readFileSync(`${out}.partial`, 'utf8'), 'my own notes');
+    assert.ok(looksComplete(readFileSync(out)), 'the earlier message is kept');
+    assert.deepEqual(readdirSync(dir).sort(), ['message.mtom', 'message.mtom.partial']);
+  });
+
+  test('-o naming the input document is refused (exit 2) and the input is kept', async () => {
+    const dir = mkdtempSync(join(work, 'same-'));
+    const input = join(dir, 'envelope.xml');
+    const xml = '<r xmlns="urn:x">kept</r>';
+    writeFileSync(input, xml);
+    linkSync(input, join(dir, 'hard-link.xml'));
+    for (const output of [input, join(dir, '.', 'sub', '..', 'envelope.xml'), join(dir, 'hard-link.xml')]) {
+      const { code, stderr } = await run(['pack', input, '-o', output]);
+      assert.equal(code, 2, output);
+      assert.match(stderr, /names the input document/);
+      assert.equal(readFileSync(input, 'utf8'), xml);
+    }
+  });
+
+  test('file: hrefs stay inside the input\'s directory unless --base-dir allows more', async () => {
+    const dir = mkdtempSync(join(work, 'confined-'));
+    mkdirSync(join(dir, 'docs'));
+    const secret = join(dir, 'secret.bin');
+    writeFileSync(secret, 'not for the message');
+    symlinkSync(secret, join(dir, 'docs', 'link.bin'));
+    const cases = ['file:../secret.bin', `file://${secret}`, 'file:link.bin', 'file:sub/../../secret.bin'];
+    for (const href of cases) {
+      const input = join(dir, 'docs', 'envelope.xml');
+      writeFileSync(input, envelope(href));
+      const refused = await run(['pack', input]);
+      assert.equal(refused.code, 1, href);
+      assert.match(refused.stderr, /names a file outside .*--base-dir DIR/, href);
+      assert.ok(!looksComplete(refused.stdout));
+    }
+    // --base-dir widens the root (and is where relative hrefs resolve).
+    const input = join(dir, 'docs', 'envelope.xml');
+    writeFileSync(input, envelope('file:secret.bin'));
+    const allowed = await run(['pack', input, '--base-dir', dir]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    const parts = parse(allowed.stdout, printedContentType(allowed.stderr));
+    assert.equal(parts[1].bytes.toString(), 'not for the message');
+    // From stdin the working directory is the root.
+    const fromStdin = await run(['pack', '-'], { cwd: join(dir, 'docs'), stdin: Buffer.from(envelope('file:../secret.bin')) });
+    assert.equal(fromStdin.code, 1);
+    assert.match(fromStdin.stderr, /names a file outside/);
+  });
+
+  test('a well-formed 5 MB attribute and a 3 MB comment are copied whole, to a file and to stdout', async () => {
+    const value = `${'a'.repeat(2_500_000)}"&<${'b'.repeat(2_500_000)}`;
+    const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+    const comment = ' note '.repeat(500_000);
+    const input = join(work, 'big-attribute.xml');
+    writeFileSync(input, `<r xmlns="urn:x" big="${escaped}"><!--${comment}--><c>text</c></r>`);
+    const out = join(work, 'big-attribute.mtom');
+    const toFile = await run(['pack', input, '-o', out]);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    const toStdout = await run(['pack', input]);
+    assert.equal(toStdout.code, 0, toStdout.stderr);
+    for (const [message, contentType] of [
+      [readFileSync(out), printedContentType(toFile.stderr)],
+      [toStdout.stdout, printedContentType(toStdout.stderr)],
+    ] as const) {
+      const xml = parse(message, contentType)[0].bytes.toString('utf8');
+      const copied: string[] = [];
+      const comments: string[] = [];
+      const parser = new SaxesParser({ xmlns: true });
+      parser.on('opentag', (tag) => {
+        if (tag.local === 'r') copied.push(tag.attributes.big.value);
+      });
+      parser.on('comment', (text) => comments.push(text));
+      parser.write(xml).close();
+      assert.equal(copied.length, 1);
+      assert.ok(copied[0] === value, 'the attribute value arrives intact');
+      assert.equal(comments.length, 1);
+      assert.ok(comments[0] === comment, 'the comment arrives intact');
+    }
+  });
+});
+
+describe('the CLI\'s parts', () => {
+  test('large text is taken out of the parser in pieces, in character data and in CDATA', async () => {
+    const { XmlEventReader, DRAIN_TEXT_AT } = await import('../../src/cli/xml-events.js');
+    const base64 = Buffer.alloc(3 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\n');
+    for (const [open, close] of [['<r><a>', '</a></r>'], ['<r><a><![CDATA[', ']]></a></r>']]) {
+      const reader = new XmlEventReader('big.xml');
+      const document = Buffer.from(`${open}${base64}${close}`);
+      const texts: string[] = [];
+      const chunk = 64 * 1024;
+      for (let at = 0; at <= document.length; at += chunk) {
+        const bytes = at < document.length ? document.subarray(at, at + chunk) : undefined;
+        for (const event of reader.read(bytes)) if (event.kind === 'text') texts.push(event.text);
+      }
+      if (document.length % chunk === 0) for (const event of reader.read(undefined)) if (event.kind === 'text') texts.push(event.text);
+      assert.equal(texts.join(''), base64, open);
+      // Spilled as it came: many pieces, none much larger than the drain threshold plus one chunk.
+      assert.ok(texts.length >= base64.length / (DRAIN_TEXT_AT + chunk), `${texts.length} pieces (${open})`);
+      assert.ok(Math.max(...texts.map((t) => t.length)) <= DRAIN_TEXT_AT + chunk, open);
+    }
+  });
+
+  test('errors and exit statuses: usage 2, input and writer failures 1, interruption 130', async () => {
+    const { CliError, InputError, InterruptedError, UsageError, describeError, exitStatusOf } = await import('../../src/cli/errors.js');
+    const { XmlWriterError } = await import('../../src/errors.js');
+    const quota = new XmlWriterError('WS_E_QUOTA_EXCEEDED', 'too deep');
+    const faulted = new XmlWriterError('WS_E_OBJECT_FAULTED', 'the writer is faulted', { cause: quota });
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    const table: [unknown, number, string][] = [
+      [new UsageError('--bogus'), 2, '--bogus'],
+      [new InputError('malformed XML'), 1, 'malformed XML'],
+      [new CliError('the spool was truncated'), 1, 'the spool was truncated'],
+      [new InterruptedError('SIGINT'), 130, 'interrupted by SIGINT'],
+      [quota, 1, 'too deep (WS_E_QUOTA_EXCEEDED)'],
+      [faulted, 1, 'too deep (WS_E_QUOTA_EXCEEDED)'],
+      [epipe, 1, 'the output was closed before the message was complete (EPIPE)'],
+      [new RangeError('odd'), 1, 'RangeError: odd'],
+    ];
+    for (const [error, status, message] of table) {
+      assert.equal(exitStatusOf(error), status, String(error));
+      assert.equal(describeError(error), message);
+    }
+  });
+});
+
+describe('mtom-stream pack interrupted', () => {
+  test('Ctrl-C while stdin is still open exits 130, says the message is incomplete, leaves no file', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(work, 'interrupted-'));
+    const out = join(dir, 'message.mtom');
+    const child = spawn(process.execPath, [CLI, 'pack', '-', '--progress', '-o', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    // The progress bar appears once the run is under way (after half a second): then interrupt it.
+    const running = new Promise<void>((resolve) => child.stderr.once('data', () => resolve()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.write(`<r xmlns="urn:x"><a>${'text '.repeat(1000)}`);
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await running;
+    child.kill('SIGINT');
+    assert.equal(await exited, 130);
+    assert.match(stderr, /mtom-stream: interrupted by SIGINT; the message is incomplete/);
+    assert.deepEqual(readdirSync(dir), []);
   });
 });

@@ -1,12 +1,13 @@
 import { parseMultipart } from '@mjackson/multipart-parser';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createXmlWriter, postMessage, type XmlWriter } from '../../src/index.js';
+import { createXmlWriter, postMessage, type XmlWriter, type XmlWriterError } from '../../src/index.js';
 import { requestMessage, writeAttachment } from '../../src/node.js';
 import type { TransferProgress } from '../../src/streams.js';
 import { randomBytes as pattern } from './mtom-reader.js';
@@ -410,5 +411,323 @@ describe('requestMessage (node:http)', () => {
     await assert.rejects(requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }), {
       code: 'ECONNREFUSED',
     });
+  });
+});
+
+/** A local server (127.0.0.1 only) with its own handler, for the answers TestServer never gives. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`,
+    close(): Promise<void> {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A local TCP server (127.0.0.1 only) that speaks HTTP by hand, to answer without reading the body. */
+async function serveRaw(onSocket: (socket: Socket) => void) {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+    onSocket(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`,
+    close(): Promise<void> {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Waits (up to 5 s) until `path` is no longer open in this process: closing a file takes a thread-pool turn. */
+async function closedSoon(path: string): Promise<boolean> {
+  if (!canListOpenFiles) return true;
+  for (let i = 0; i < 500 && isOpen(path); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  return !isOpen(path);
+}
+
+const smallFile = join(tmpdir(), `mtom-stream-http-small-${process.pid}.bin`);
+after(() => rm(smallFile, { force: true }));
+
+/** An upload whose writer and stream source the test keeps, to check what became of them. */
+function trackedUpload(filePath: string) {
+  const seen: { writer?: XmlWriter; cancelled: unknown } = { cancelled: undefined };
+  const build = async (writer: XmlWriter) => {
+    seen.writer = writer;
+    await buildUpload(writer, [{ path: filePath }, streamOf(pattern(1000), 100, (reason) => (seen.cancelled = reason ?? 'cancelled'))]);
+  };
+  return { seen, build };
+}
+
+describe('an answer before the body is read (401, 413)', () => {
+  let bigFile: string;
+  before(async () => {
+    bigFile = join(dir, 'refused.bin');
+    await writeFile(bigFile, pattern(24 << 20, 21));
+  });
+
+  // [status, whether the server closes the connection after its answer, as a proxy refusing does]
+  for (const [status, hangUp] of [[401, false], [413, false], [413, true]] as const) {
+    // The answer is large enough to arrive in many reads: it must come back whole.
+    const answer = `refused with ${status}\n`.repeat(40_000);
+    /** Answers as soon as the request head has arrived, then reads nothing more (as a proxy refusing does). */
+    const refuse = () =>
+      serveRaw((socket) => {
+        let head = '';
+        const onData = (chunk: Buffer) => {
+          head += chunk.toString('latin1');
+          if (!head.includes('\r\n\r\n')) return;
+          socket.off('data', onData);
+          socket.pause();
+          const reason = status === 401 ? 'Unauthorized' : 'Payload Too Large';
+          const fields = `Content-Type: text/plain\r\nContent-Length: ${answer.length}\r\nConnection: close\r\n`;
+          const response = `HTTP/1.1 ${status} ${reason}\r\n${fields}\r\n${answer}`;
+          if (hangUp) socket.end(response);
+          else socket.write(response);
+        };
+        socket.on('data', onData);
+      });
+
+    const how = hangUp ? ', then hangs up' : '';
+    it(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+      const refusing = await refuse();
+      try {
+        const { seen, build } = trackedUpload(bigFile);
+        const response = await postMessage(refusing.url, build, { encoding: MTOM });
+        assert.equal(response.status, status);
+        assert.equal(await response.text(), answer);
+        assert.ok(seen.writer!.isFaulted);
+        await assert.rejects(seen.writer!.closed, { code: 'WS_E_OPERATION_ABORTED' });
+        assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+        assert.ok(await closedSoon(bigFile), 'the file is closed');
+      } finally {
+        await refusing.close();
+      }
+    });
+
+    it(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+      const refusing = await refuse();
+      try {
+        const { seen, build } = trackedUpload(bigFile);
+        const response = await requestMessage(refusing.url, build, { encoding: MTOM });
+        assert.equal(response.statusCode, status);
+        const chunks: Buffer[] = [];
+        for await (const chunk of response) chunks.push(chunk as Buffer);
+        assert.equal(Buffer.concat(chunks).toString(), answer);
+        assert.ok(seen.writer!.isFaulted);
+        await assert.rejects(seen.writer!.closed, { code: 'WS_E_OPERATION_ABORTED' });
+        assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+        assert.ok(await closedSoon(bigFile), 'the file is closed');
+      } finally {
+        await refusing.close();
+      }
+    });
+  }
+});
+
+describe('transport failures abort the writer and release its sources', () => {
+  before(() => writeFile(smallFile, pattern(1000)));
+  const badHeaders: [string, Record<string, string>][] = [
+    ['a CR LF in a value', { 'X-Evil': 'a\r\nInjected: 1' }],
+    ['a space in a name', { 'Bad Name': 'x' }],
+    ['an LF in SOAPAction', { SOAPAction: '"urn:a"\nX: y' }],
+  ];
+  for (const [what, headers] of badHeaders) {
+    it(`a header with ${what} is E_INVALIDARG before build runs, and nothing is sent`, async () => {
+      const before = server.requests.length;
+      let built = false;
+      const build = () => {
+        built = true;
+      };
+      await assert.rejects(postMessage(server.url, build, { encoding: MTOM, headers }), { code: 'E_INVALIDARG' });
+      await assert.rejects(requestMessage(server.url, build, { encoding: MTOM, headers }), { code: 'E_INVALIDARG' });
+      assert.equal(built, false, 'build never ran, so nothing was claimed');
+      assert.equal(server.requests.length, before);
+    });
+  }
+
+  it('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
+    const refused: Record<string, string>[] = [{ Expect: '100-continue' }, { Upgrade: 'websocket' }];
+    for (const headers of refused) {
+      const { seen, build } = trackedUpload(smallFile);
+      await assert.rejects(postMessage(server.url, build, { encoding: MTOM, headers }), (error: Error) => {
+        assert.match(String((error.cause as Error | undefined)?.message), /header/);
+        return true;
+      });
+      assert.ok(seen.writer!.isFaulted, Object.keys(headers)[0]);
+      assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+    }
+  });
+
+  it('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
+    const failure = new TypeError('no network here');
+    const { seen, build } = trackedUpload(smallFile);
+    const fetch = (() => {
+      throw failure;
+    }) as typeof globalThis.fetch;
+    await assert.rejects(postMessage(server.url, build, { encoding: MTOM, fetch }), (error) => error === failure);
+    assert.ok(seen.writer!.isFaulted);
+    assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+  });
+
+  it('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
+    const { seen, build } = trackedUpload(smallFile);
+    await assert.rejects(requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }), {
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+    assert.ok(seen.writer!.isFaulted);
+    assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+  });
+
+  it('requestMessage: a connection that cannot be made aborts the writer and cancels a ReadableStream source', async () => {
+    const failure = new Error('no route to host');
+    const { seen, build } = trackedUpload(smallFile);
+    const createConnection = () => {
+      throw failure;
+    };
+    await assert.rejects(
+      requestMessage(server.url, build, { encoding: MTOM, request: { createConnection } as never }),
+      (error) => error === failure,
+    );
+    assert.ok(seen.writer!.isFaulted);
+    assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+  });
+});
+
+describe('redirects', () => {
+  before(() => writeFile(smallFile, pattern(1000)));
+  it('fetch is asked not to follow redirects nor to keep the body for a replay', async () => {
+    let seenInit: RequestInit | undefined;
+    const fetch = ((url: string | URL, init?: RequestInit) => {
+      seenInit = init;
+      return globalThis.fetch(url, init);
+    }) as typeof globalThis.fetch;
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM, fetch });
+    assert.equal(response.status, 200);
+    assert.equal(seenInit?.redirect, 'error');
+    assert.equal((seenInit as { window?: unknown }).window, null);
+  });
+
+  it('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', { timeout: 30_000 }, async () => {
+    const bigFile = join(dir, 'redirected.bin');
+    await writeFile(bigFile, pattern(24 << 20, 22));
+    // Answers 307 as soon as the request head has arrived, reading nothing more.
+    const redirecting = await serveRaw((socket) => {
+      socket.once('data', () => {
+        socket.pause();
+        socket.write('HTTP/1.1 307 Temporary Redirect\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n');
+      });
+    });
+    try {
+      const { seen, build } = trackedUpload(bigFile);
+      await assert.rejects(postMessage(redirecting.url, build, { encoding: MTOM }), (error: XmlWriterError) => {
+        assert.equal(error.code, 'WS_E_INVALID_OPERATION');
+        assert.match(error.message, /redirect/);
+        return true;
+      });
+      assert.ok(seen.writer!.isFaulted);
+      await assert.rejects(seen.writer!.closed);
+      assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
+      assert.ok(await closedSoon(bigFile), 'the file is closed');
+    } finally {
+      await redirecting.close();
+    }
+  });
+});
+
+describe('signal', () => {
+  it('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+    const controller = new AbortController();
+    const silent = await serve((req) => {
+      req.resume();
+      req.on('end', () => controller.abort(new Error('gave up waiting')));
+    });
+    try {
+      await assert.rejects(
+        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        (error: XmlWriterError) => {
+          assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
+          assert.equal((error.cause as Error).message, 'gave up waiting');
+          return true;
+        },
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+    const controller = new AbortController();
+    const silent = await serve((req) => {
+      req.resume();
+      req.on('end', () => controller.abort(new Error('gave up waiting')));
+    });
+    try {
+      await assert.rejects(
+        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        (error: XmlWriterError) => {
+          assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
+          assert.equal((error.cause as Error).message, 'gave up waiting');
+          return true;
+        },
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
+    const shutdown = new AbortController();
+    const baseline = getEventListeners(shutdown.signal, 'abort').length;
+    for (let i = 0; i < 20_000; i++) {
+      const writer = await createXmlWriter({ signal: shutdown.signal, ringSize: 4096 });
+      writer.writeStartElement('', 'r', NS);
+      await writer.end();
+      assert.equal(getEventListeners(shutdown.signal, 'abort').length, baseline, `after writer ${i}`);
+    }
+  });
+
+  it('a writer that fails lets go of the shared signal too', async () => {
+    const shutdown = new AbortController();
+    const writer = await createXmlWriter({ signal: shutdown.signal });
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 1);
+    assert.throws(() => writer.writeEndElement(), { code: 'WS_E_INVALID_OPERATION' });
+    await writer.closed.catch(() => {});
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
+  });
+
+  it('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
+    const shutdown = new AbortController();
+    for (let i = 0; i < 30; i++) {
+      const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      await response.arrayBuffer();
+      const incoming = await requestMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      await readJson(incoming);
+    }
+    // node:http removes its listener when the request closes, a little after the answer was read.
+    for (let i = 0; i < 400 && getEventListeners(shutdown.signal, 'abort').length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
+  });
+});
+
+describe('the mtom-stream/node entry', () => {
+  it('exports the universal entry plus the documented Node helpers, and no internals', async () => {
+    const universal = Object.keys(await import('../../src/index.js'));
+    const node = await import('../../src/node.js');
+    const nodeOnly = Object.keys(node).filter((name) => !universal.includes(name)).sort();
+    assert.deepEqual(nodeOnly, ['createXmlWriterReadable', 'nodeSourceSize', 'requestMessage']);
+    assert.ok(universal.every((name) => name in node));
+    for (const internal of ['queueToNodeReadable', 'readFileInto', 'OutputQueue', 'prepareMessage']) assert.ok(!(internal in node), internal);
+    // writeAttachment is the Node one, which also takes paths, FileHandles and Node Readables.
+    assert.notEqual(node.writeAttachment, (await import('../../src/index.js')).writeAttachment);
   });
 });
