@@ -1,4 +1,4 @@
-// `mtom-stream unpack`, run as a child process (dist/cli.js, built by `npm run build`): peer
+// `mtom-stream unpack`, run as a child process (dist/cli/main.js, built by `npm run build`): peer
 // messages and messages from `mtom-stream pack` unpack to their parts, byte for byte; a failed
 // run exits 1 and leaves no file that looks complete.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { infoset } from './reader-infoset.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli.js');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const PEERS = join(ROOT, 'tests', 'fixtures', 'peer-messages');
 const CLI_FIXTURES = join(ROOT, 'tests', 'fixtures', 'cli');
 const work = mkdtempSync(join(tmpdir(), 'unpack-'));

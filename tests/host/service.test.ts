@@ -308,7 +308,7 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
       await writeFile(join(dir, 'envelope.xml'), envelope);
       const out = join(dir, 'message.mtom');
       const cli = await run(process.execPath, [
-        join(root, 'dist', 'cli.js'),
+        join(root, 'dist', 'cli', 'main.js'),
         'pack',
         '--soap11',
         '--attach',
