@@ -1,4 +1,4 @@
-// MIME multipart framing, RFC 2046 §5.1.1 (see the wire-format notes, §3, §4, §7).
+// MIME multipart framing, RFC 2046 §5.1.1 (docs/wire-format.md §3, §4, §7).
 // Every line ends in CRLF. A delimiter is CRLF "--" boundary; the CRLF belongs to
 // the delimiter, so the first part (no preamble) starts with "--" boundary.
 import { ringReserve, ringCommitChecked } from "./ring";

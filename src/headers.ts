@@ -1,7 +1,7 @@
 /**
  * Validation and quoting of every caller-supplied MIME header value, so that nobody can inject a
  * header or break a reader: boundary (RFC 2046 §5.1.1), media types (RFC 2045 §5.1), Content-IDs
- * (RFC 2392, restricted as the wire-format doc §6 asks) and quoted-string parameters (RFC 2045 §5.1,
+ * (RFC 2392, restricted as docs/wire-format.md §6 asks) and quoted-string parameters (RFC 2045 §5.1,
  * RFC 822 quoted-string).
  */
 import { invalidArg } from './errors.js';
@@ -16,7 +16,7 @@ const QUOTED = '"(?:[\\x20\\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\x20-\\x7E])*"';
 const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|${QUOTED}))*$`);
 
 /**
- * Content-IDs: characters a cid: URL carries without escaping (wire-format doc §6), so that the
+ * Content-IDs: characters a cid: URL carries without escaping (docs/wire-format.md §6), so that the
  * href is exactly `cid:` + ID and no reader has to guess about `%40` versus `@`.
  */
 const CONTENT_ID = /^[A-Za-z0-9\-._~!$'*+=:/]+(?:@[A-Za-z0-9\-._~!$'*+=:/]+)?$/;

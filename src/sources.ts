@@ -1,7 +1,7 @@
 /**
  * Attachment sources: one call writes the current element's binary content (WsPushBytes) from a
  * buffer, a Blob or File, a WHATWG ReadableStream or an async iterable. The size is declared when
- * it is known, so `writer.expectedLength()` can give a Content-Length (wire-format doc §8).
+ * it is known, so `writer.expectedLength()` can give a Content-Length (docs/wire-format.md §8).
  *
  * With MTOM the source is read only when its part is emitted (after the root part, XOP §3); with
  * the text encoding at once. If the writer fails or is aborted first, or while reading, the source
@@ -27,7 +27,7 @@ export type AttachmentSource =
 export interface AttachmentOptions {
   /**
    * Content-Type of the MIME part, unless the element has an xmime:contentType attribute
-   * (wire-format doc §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
+   * (docs/wire-format.md §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
    */
   contentType?: string;
   /**

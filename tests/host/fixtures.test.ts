@@ -1,4 +1,4 @@
-// Byte-exact messages, written out by hand from the wire-format rules (RFC 2046 §5.1.1 framing,
+// Byte-exact messages, written out by hand from the rules in docs/wire-format.md (RFC 2046 §5.1.1 framing,
 // XOP 1.0 §3 Include, RFC 4648 base64).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -31,6 +31,13 @@ export interface JavaService {
 
 /** Why the service cannot run here, or undefined when it can. */
 export function javaServiceUnavailable(): string | undefined {
+  const reason = missingPiece();
+  // CI sets MTOM_REQUIRE_JAVA=1: there a missing service is a failure, never a skip.
+  if (reason && process.env.MTOM_REQUIRE_JAVA === '1') throw new Error(`the real SOAP service cannot run: ${reason}`);
+  return reason;
+}
+
+function missingPiece(): string | undefined {
   for (const tool of ['java', 'javac']) {
     const probe = spawnSync(tool, ['-version'], { stdio: 'ignore' });
     if (probe.error || probe.status !== 0) return `${tool} is not installed (apt-get install default-jdk-headless)`;
