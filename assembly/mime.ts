@@ -47,9 +47,9 @@ function dashes(dst: usize): usize {
  * lengths with the current boundary: the one place the layout's length is known, so that the
  * host's message length never mirrors it. -1 if it would not fit an i32.
  */
-export function mimePartHeaderLength(first: i32, idLen: u32, typeLen: u32, encLen: u32): i32 {
+export function mimePartHeaderLength(first: i32, idLen: u32, typeLen: u32, encLen: u32, extraLen: u32): i32 {
   let total: u64 = <u64>(first == 0 ? 2 : 0) + 2 + <u64>boundaryLen + 2
-    + 13 + <u64>idLen + 17 + <u64>typeLen + 29 + <u64>encLen + 4;
+    + 13 + <u64>idLen + 17 + <u64>typeLen + 29 + <u64>encLen + 4 + <u64>extraLen;
   return total > <u64>i32.MAX_VALUE ? -1 : <i32>total;
 }
 
@@ -60,7 +60,8 @@ export function mimeCloseLength(): i32 {
 
 /**
  * Writes the delimiter and part headers in one reservation:
- * [CRLF] "--" B CRLF, Content-ID, Content-Type, Content-Transfer-Encoding, empty line.
+ * [CRLF] "--" B CRLF, Content-ID, Content-Type, Content-Transfer-Encoding, the extra header
+ * lines as given (each already ending in CRLF, checked by the host), empty line.
  * Returns bytes written, or -1 if the ring has no contiguous room (nothing written).
  * These bytes are not scanned; the scan restarts for the part's body.
  */
@@ -68,9 +69,10 @@ export function mimeWritePartHeader(
   first: i32,
   idPtr: usize, idLen: u32,
   typePtr: usize, typeLen: u32,
-  encPtr: usize, encLen: u32
+  encPtr: usize, encLen: u32,
+  extraPtr: usize, extraLen: u32
 ): i32 {
-  let length = mimePartHeaderLength(first, idLen, typeLen, encLen);
+  let length = mimePartHeaderLength(first, idLen, typeLen, encLen, extraLen);
   if (length < 0) return -1;
   let n = <u32>length;
   let p = ringReserve(n, n);
@@ -87,6 +89,7 @@ export function mimeWritePartHeader(
   d = put(d, CONTENT_TRANSFER_ENCODING, 29);
   d = put(d, encPtr, encLen);
   d = crlf(d);
+  d = put(d, extraPtr, extraLen);
   crlf(d);
   ringCommitChecked(n, false);
   scanReset();

@@ -5,7 +5,7 @@
 // has wrapped, in region B = [0, bEnd) which is newer than A and ends before aStart.
 // So committed data is at most two contiguous spans, and every reservation is one
 // contiguous window (after A, or after B / at 0 when A leaves no room at its end).
-import { scanFeed, scanFound } from "./scan";
+import { scanFeed, scanFeedCopy, scanFound } from "./scan";
 
 const MIN_CAPACITY: u32 = 4096;
 
@@ -145,15 +145,18 @@ export function ringCommit(n: u32): i32 {
   return scanFound();
 }
 
-/** Copies up to len bytes from src into the ring (over the wrap); returns the count. */
+/**
+ * Copies up to len bytes from src (outside the ring) into the ring (over the wrap), scanning them
+ * in the same pass; returns the count.
+ */
 export function ringWrite(src: usize, len: u32): u32 {
   let done: u32 = 0;
   while (done < len) {
     let p = reserve(1, len - done, true);
     if (p == 0) break;
     let k = resLen;
-    memory.copy(p, src + done, k);
-    ringCommitChecked(k, true);
+    scanFeedCopy(p, src + done, k);
+    ringCommitChecked(k, false);
     done += k;
   }
   return done;

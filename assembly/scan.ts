@@ -77,6 +77,39 @@ export function scanFoundOffset(): f64 {
 export function scanFeed(ptr: usize, len: u32): i32 {
   if (found) return 1;
   if (!enabled || patLen == 0 || len == 0) return 0;
+  if (seamFound(ptr, len)) return 1;
+  return chunkSearched(ptr, len, search(ptr, len, PATTERN, patLen, SKIP));
+}
+
+/**
+ * Copies len bytes from src to dst (regions that do not overlap) and feeds them to the scan,
+ * as memory.copy then scanFeed(dst, len) would, reading the bytes once: with SIMD the search
+ * runs over the vectors the copy loads. Returns 1 once the pattern was found (sticky).
+ */
+export function scanFeedCopy(dst: usize, src: usize, len: u32): i32 {
+  if (found || !enabled || patLen == 0 || len == 0) {
+    memory.copy(dst, src, len);
+    return found;
+  }
+  if (seamFound(src, len)) {
+    memory.copy(dst, src, len);
+    return 1;
+  }
+  let idx = ASC_FEATURE_SIMD
+    ? copyIndexOfSimd(dst, src, len, PATTERN, patLen)
+    : copyFindScalar(dst, src, len, PATTERN, patLen, SKIP);
+  return chunkSearched(src, len, idx);
+}
+
+/** copyIndexOfSimd without SIMD: memory.copy, then the scalar search over the copy (still in cache). */
+export function copyFindScalar(dst: usize, src: usize, len: u32, pat: usize, patLen: u32, skip: usize): i32 {
+  memory.copy(dst, src, len);
+  return findScalar(dst, len, pat, patLen, skip);
+}
+
+/** Whether a match starts in the kept tail and runs into the chunk at ptr (its head is copied after the tail). */
+@inline
+function seamFound(ptr: usize, len: u32): bool {
   let keep = patLen - 1;
   let head = len < keep ? len : keep;
   memory.copy(SEAM + tailLen, ptr, head);
@@ -85,15 +118,21 @@ export function scanFeed(ptr: usize, len: u32): i32 {
     if (idx >= 0 && <u32>idx < tailLen) {
       found = 1;
       foundAt = offset - tailLen + <u64>idx;
-      return 1;
+      return true;
     }
   }
-  let idx = search(ptr, len, PATTERN, patLen, SKIP);
+  return false;
+}
+
+/** After the chunk at ptr was searched (idx: first match in it, or -1): records a match, or keeps its tail. */
+@inline
+function chunkSearched(ptr: usize, len: u32, idx: i32): i32 {
   if (idx >= 0) {
     found = 1;
     foundAt = offset + <u64>idx;
     return 1;
   }
+  let keep = patLen - 1;
   if (len >= keep) {
     memory.copy(SEAM, ptr + len - keep, keep);
     tailLen = keep;
@@ -247,6 +286,65 @@ function verify16(p: usize, mask: u32, pat: usize, patLen: u32): i32 {
     mask &= mask - 1;
   }
   return -1;
+}
+
+/**
+ * Copies len bytes from src to dst (not overlapping) and returns the first index of pat in them,
+ * or -1, in one pass: each step loads 64 bytes, stores them, and filters 64 candidate positions
+ * as indexOfSimd does (the loads at +patLen-1 read bytes the step or the next one copies). The
+ * last positions, fewer than 64 + patLen - 1 bytes, are copied and searched after the loop.
+ */
+export function copyIndexOfSimd(dst: usize, src: usize, len: u32, pat: usize, patLen: u32): i32 {
+  let i: u32 = 0;
+  let r: i32 = -1;
+  if (ASC_FEATURE_SIMD) {
+    if (patLen > 0 && len >= 64 + patLen - 1) {
+      let span = patLen - 1;
+      let end = len - span - 64; // last step start: its positions and their last bytes are in the chunk
+      let first = i8x16.splat(load<u8>(pat));
+      let last = i8x16.splat(load<u8>(pat + span));
+      while (i <= end) {
+        let p = src + i;
+        let q = p + span;
+        let d = dst + i;
+        let v0 = v128.load(p);
+        let v1 = v128.load(p, 16);
+        let v2 = v128.load(p, 32);
+        let v3 = v128.load(p, 48);
+        v128.store(d, v0);
+        v128.store(d, v1, 16);
+        v128.store(d, v2, 32);
+        v128.store(d, v3, 48);
+        let a0 = v128.and(i8x16.eq(v0, first), i8x16.eq(v128.load(q), last));
+        let a1 = v128.and(i8x16.eq(v1, first), i8x16.eq(v128.load(q, 16), last));
+        let a2 = v128.and(i8x16.eq(v2, first), i8x16.eq(v128.load(q, 32), last));
+        let a3 = v128.and(i8x16.eq(v3, first), i8x16.eq(v128.load(q, 48), last));
+        if (v128.any_true(v128.or(v128.or(a0, a1), v128.or(a2, a3)))) {
+          let k = verify16(p, i8x16.bitmask(a0), pat, patLen);
+          if (k < 0) {
+            k = verify16(p + 16, i8x16.bitmask(a1), pat, patLen);
+            if (k < 0) {
+              k = verify16(p + 32, i8x16.bitmask(a2), pat, patLen);
+              if (k < 0) {
+                k = verify16(p + 48, i8x16.bitmask(a3), pat, patLen);
+                if (k >= 0) k += 48;
+              } else k += 32;
+            } else k += 16;
+          }
+          if (k >= 0) {
+            r = <i32>i + k;
+            i += 64;
+            break;
+          }
+        }
+        i += 64;
+      }
+    }
+  }
+  memory.copy(dst + i, src + i, len - i);
+  if (r >= 0) return r;
+  let tail = indexOfSimd(src + i, len - i, pat, patLen);
+  return tail < 0 ? -1 : <i32>i + tail;
 }
 
 /**

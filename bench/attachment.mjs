@@ -1,12 +1,15 @@
 // (a) Throughput of a large attachment through pushBytes reserve/commit (MTOM, output discards
-// synchronously), the producer filling each reserved ring window in place, against a plain JS
-// loop doing the same fills into one 256 KiB buffer and calling the same output, with no writer.
+// synchronously), the producer filling each reserved ring window in place, against the same work
+// done natively (bench/native/fillscan.c: fill a 256 KiB window, SSE2 boundary scan, output
+// callback; gcc -O3 -msse2), and against a plain JS loop doing the same fills into one 256 KiB
+// buffer and calling the same output, with no writer and no scan.
 // (c) Peak RSS while streaming a 1 GiB attachment the same way, each case in its own process,
 // minus the RSS of an otherwise idle node process (same imports) measured in another child.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { compare, GiB, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './lib/mtom.mjs';
+import { nativeAlternative, nativeText, nativeProgram } from './lib/native.mjs';
 import {
   QUICK,
   ROUNDS,
@@ -80,7 +83,12 @@ if (arg('rss')) {
 // ---- main ----
 const BYTES = 256 * MiB;
 const RSS_BYTES = QUICK ? 256 * MiB : GiB;
+/** Writer (SIMD core, default ring) vs native fill + SSE2 scan + callback. */
 const TARGET = 0.8;
+/** A boundary as long as the writer's own (`uuid:` + 36), for the native scan. */
+const NATIVE_BOUNDARY = `uuid:${crypto.randomUUID()}`;
+/** What the native program does for each JS producer: view.fill is a memset, the pattern copy a memcpy. */
+const NATIVE_FILL = { fill: 'memset', copy: 'memcpy' };
 const RSS_LIMIT = 64 * MiB;
 
 header(`attachment: a ${sizeLabel(BYTES)} attachment through pushBytes reserve/commit (MB/s)`);
@@ -132,6 +140,19 @@ for (const kind of ['fill', 'copy']) {
   check(got === 3 * MiB + 5, 'plain loop byte count');
 }
 
+const fillscan = nativeProgram('fillscan', ['-msse2']);
+if (fillscan.missing) console.log(`native anchor: ${fillscan.missing}\n`);
+else {
+  // The native scan finds a boundary where one is, and nowhere else.
+  const hay = `${'x'.repeat(100)}${NATIVE_BOUNDARY.slice(0, -1)}y${'x'.repeat(33)}${NATIVE_BOUNDARY}xx`;
+  check(
+    Number(nativeText(fillscan, ['find', NATIVE_BOUNDARY, hay])) === hay.lastIndexOf(NATIVE_BOUNDARY),
+    'native scan',
+  );
+  check(Number(nativeText(fillscan, ['find', NATIVE_BOUNDARY, hay.slice(0, -3)])) === -1, 'native scan, no match');
+  console.log(`native anchor: ${fillscan.command} (${fillscan.compiler})\n`);
+}
+
 let delivered = 0;
 const discard = (bufs) => {
   for (let i = 0; i < bufs.length; i++) delivered += bufs[i].length;
@@ -145,6 +166,7 @@ const counted = async (body) => {
 
 const rows = [];
 const throughput = [];
+const targets = [];
 for (const kind of ['fill', 'copy']) {
   const writerAlt = (name, simd, ringSize) => ({
     name,
@@ -157,10 +179,20 @@ for (const kind of ['fill', 'copy']) {
       }
     },
   });
+  const natives = fillscan.missing
+    ? []
+    : [1, 0].map((scan) =>
+        nativeAlternative(
+          `native C, ${NATIVE_FILL[kind]} ${sizeLabel(CHUNK)} windows${scan ? ' + SSE2 scan' : ''} + callback`,
+          fillscan,
+          (ms) => ['run', kind, scan, CHUNK, BYTES, ms, NATIVE_BOUNDARY],
+        ),
+      );
   const alts = [
-    writerAlt(`writer, SIMD core, ring ${sizeLabel(RING)}`, true, RING),
     writerAlt(`writer, SIMD core, default ring ${sizeLabel(DEFAULT_RING)}`, true, undefined),
+    writerAlt(`writer, SIMD core, ring ${sizeLabel(RING)}`, true, RING),
     writerAlt(`writer, scalar core, ring ${sizeLabel(RING)}`, false, RING),
+    ...natives,
     {
       name: `plain JS loop, one ${sizeLabel(CHUNK)} buffer`,
       unitsPerOp: BYTES,
@@ -173,15 +205,20 @@ for (const kind of ['fill', 'copy']) {
     },
   ];
   const res = await compare(alts, { seconds: SECONDS, rounds: ROUNDS });
-  const plain = res[3];
+  const plain = res[res.length - 1];
+  const native = natives.length > 0 ? res[3] : undefined;
+  const vsNative = native ? ratio(res[0], native) : undefined;
   for (const r of res) {
-    const x = ratio(r, plain);
     rows.push({
       producer: kind === 'fill' ? 'view.fill(i & 255)' : 'copy from a 1 MiB pattern',
       alternative: r.name,
       'MB/s': fmt.mbs(r.rate),
-      'vs plain': fmt.x(x),
-      target: r === res[0] ? `≥ ${TARGET}×: ${verdict(x, TARGET)}` : '',
+      'vs native fill+scan': native ? fmt.x(ratio(r, native)) : 'n/a',
+      'vs plain': fmt.x(ratio(r, plain)),
+      target:
+        r === res[0]
+          ? `≥ ${TARGET}× native: ${vsNative === undefined ? 'not measured' : verdict(vsNative, TARGET)}`
+          : '',
     });
   }
   throughput.push({
@@ -191,8 +228,15 @@ for (const kind of ['fill', 'copy']) {
       MBps: r.rate / 1e6,
       roundsMBps: r.rounds.map((v) => v / 1e6),
       vsPlain: ratio(r, plain),
+      vsNative: native ? ratio(r, native) : undefined,
     })),
-    target: { writerVsPlain: TARGET, pass: ratio(res[0], plain) >= TARGET },
+    target: { writerVsNative: TARGET, value: vsNative, pass: vsNative === undefined ? undefined : vsNative >= TARGET },
+  });
+  targets.push({
+    measure: `pushBytes 256 MiB (${NATIVE_FILL[kind]}), writer vs native fill + SSE2 scan + callback`,
+    value: vsNative,
+    target: TARGET,
+    note: fillscan.missing,
   });
 }
 table(rows);
@@ -242,8 +286,20 @@ table(
   })),
 );
 
+for (const c of rss.filter((c) => c.pass !== undefined)) {
+  targets.push({
+    measure: `peak RSS − idle streaming ${sizeLabel(RSS_BYTES)}, ${c.mode} core`,
+    value: c.peakAboveIdleMiB,
+    unit: 'MiB',
+    target: 'flat, < 64 MiB',
+    pass: c.pass,
+  });
+}
+
 writeResults('attachment', {
   note: 'MB/s = 10^6 attachment bytes per second; ratios are medians of per-round ratios',
+  native: fillscan.missing ? { missing: fillscan.missing } : { command: fillscan.command, compiler: fillscan.compiler },
+  targets,
   attachmentBytes: BYTES,
   chunk: CHUNK,
   throughput,

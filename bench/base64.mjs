@@ -1,11 +1,15 @@
 // Base64 bytes → bytes: the core's SIMD and scalar encoders over linear memory (input already in
 // memory, output into memory) against what JavaScript code uses today: Buffer#toString('base64')
-// and base64-js fromByteArray (both produce a string). Plus the boundary cost: ns per call for a
-// call that moves almost nothing.
+// and base64-js fromByteArray (both produce a string). Then the writer's whole path, writeBytes of
+// 1 MiB values (text encoding) to an output callback, against native SSSE3 base64
+// (bench/native/b64native.c, gcc -O3 -mssse3). Plus the boundary cost: ns per call for a call that
+// moves almost nothing.
 import { instantiate as loaderInstantiate } from '@assemblyscript/loader';
 import base64js from 'base64-js';
+import { createXmlWriter } from '../dist/index.js';
 import { Core } from '../dist/wasm.js';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
+import { nativeAlternative, nativeProgram, nativeText } from './lib/native.mjs';
 import { check, fmt, header, readBuild, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
 const SIZES = [4 * KiB, 256 * KiB, MiB, 64 * MiB];
@@ -107,6 +111,96 @@ for (const size of SIZES) {
 }
 table(rows);
 
+// ---- writeBytes (text encoding), 1 MiB values, against native SSSE3 ----
+const VALUE = MiB;
+const WRITER_TARGET = 0.7;
+const value = pseudoRandomBytes(VALUE);
+const valueBase64 = Buffer.from(value).toString('base64');
+const b64native = nativeProgram('b64native', ['-mssse3']);
+let nativeNote = b64native.missing;
+if (!b64native.missing) {
+  // Verify the native encoders against Buffer's base64 over the same input, odd tails included.
+  for (const n of [VALUE, VALUE + 1, VALUE + 2, 53, 16, 1]) {
+    const want = n === VALUE ? valueBase64 : Buffer.from(pseudoRandomBytes(n)).toString('base64');
+    for (const flavour of ['ssse3', 'scalar']) {
+      try {
+        check(nativeText(b64native, ['print', flavour, n]).trim() === want, `native ${flavour} base64 of ${n} bytes`);
+      } catch (error) {
+        if (!/SSSE3/.test(String(error.stderr))) throw error;
+        nativeNote = 'this CPU has no SSSE3: the native anchor is not measured';
+      }
+    }
+  }
+  console.log(`native anchor: ${b64native.command} (${b64native.compiler})${nativeNote ? `: ${nativeNote}` : ''}`);
+} else console.log(`native anchor: ${nativeNote}`);
+
+/** One document of n `<v>` elements under a root, each a 1 MiB writeBytes value; output discarded. */
+async function writerValues(n, onBytes) {
+  const w = await createXmlWriter({ output: onBytes });
+  w.writeStartElement('', 'r', '');
+  for (let i = 0; i < n; i++) {
+    w.writeStartElement('', 'v', '');
+    w.writeBytes(value);
+    w.writeEndElement();
+  }
+  await w.end();
+}
+{
+  const chunks = [];
+  await writerValues(2, (bufs) => {
+    for (const b of bufs) chunks.push(Buffer.from(b));
+  });
+  check(
+    Buffer.concat(chunks).toString('latin1') === `<r><v>${valueBase64}</v><v>${valueBase64}</v></r>`,
+    'writer writeBytes gives canonical base64',
+  );
+}
+let written = 0;
+const discard = (bufs) => {
+  for (let i = 0; i < bufs.length; i++) written += bufs[i].length;
+};
+const nativeRun = (flavour) => (ms) => ['run', flavour, VALUE, ms];
+const withNative = nativeNote
+  ? []
+  : [
+      nativeAlternative('native C SSSE3 (memory to memory)', b64native, nativeRun('ssse3')),
+      nativeAlternative('native C scalar, pair table', b64native, nativeRun('scalar')),
+      nativeAlternative('native C memcpy (ceiling)', b64native, nativeRun('memcpy')),
+    ];
+const writerRes = await compare(
+  [
+    {
+      name: 'writer writeBytes, text encoding → output callback',
+      unitsPerOp: VALUE,
+      run: async (n) => {
+        const before = written;
+        await writerValues(n, discard);
+        check(written - before >= n * valueBase64.length, 'every value delivered');
+      },
+    },
+    ...withNative,
+    {
+      name: 'wasm SIMD base64EncodeSimd (memory to memory)',
+      unitsPerOp: VALUE,
+      run: (n) => {
+        for (let i = 0; i < n; i++) keep += simd.exports.base64EncodeSimd(SRC, VALUE, DST);
+      },
+    },
+  ],
+  { seconds: SECONDS, rounds: ROUNDS },
+);
+const writerVsNative = nativeNote ? undefined : ratio(writerRes[0], writerRes[1]);
+const writerVerdict = writerVsNative === undefined ? 'not measured' : verdict(writerVsNative, WRITER_TARGET);
+console.log(`writeBytes of ${sizeLabel(VALUE)} values (text encoding) vs native base64 (MB/s of input):`);
+table(
+  writerRes.map((r) => ({
+    alternative: r.name,
+    'MB/s': fmt.mbs(r.rate),
+    'vs native SSSE3': nativeNote ? 'n/a' : fmt.x(ratio(r, writerRes[1])),
+    target: r === writerRes[0] ? `≥ ${WRITER_TARGET}×: ${writerVerdict}` : '',
+  })),
+);
+
 // The boundary cost: a call that does (almost) nothing, in ns per call.
 const tiny = Buffer.from(simd.u8.buffer, SRC, 3);
 const tinyU8 = simd.u8.subarray(SRC, SRC + 3);
@@ -165,8 +259,30 @@ const boundary = await compare(
 console.log('boundary cost (a no-op-sized call):');
 table(boundary.map((r) => ({ call: r.name, 'ns/call': fmt.ns(1e9 / r.rate), 'calls/s': fmt.int(r.rate) })));
 
+const targets = results
+  .filter((r) => r.target)
+  .map((r) => ({
+    measure: `wasm SIMD vs Buffer#toString, ${sizeLabel(r.size)}`,
+    value: r.ratios.simdVsBuffer,
+    target: r.target.simdVsBuffer,
+  }));
+targets.push({
+  measure: `writeBytes ${sizeLabel(VALUE)} values (text) vs native SSSE3`,
+  value: writerVsNative,
+  target: WRITER_TARGET,
+  note: nativeNote,
+});
+
 writeResults('base64', {
   note: 'MB/s = 10^6 input bytes per second; ratios are medians of per-round ratios',
+  targets,
+  native: nativeNote ? { missing: nativeNote } : { command: b64native.command, compiler: b64native.compiler },
+  writeBytes: writerRes.map((r) => ({
+    name: r.name,
+    MBps: r.rate / 1e6,
+    roundsMBps: r.rounds.map((x) => x / 1e6),
+    vsNativeSsse3: nativeNote ? undefined : ratio(r, writerRes[1]),
+  })),
   sizes: results,
   boundaryCost: boundary.map((r) => ({ name: r.name, nsPerCall: 1e9 / r.rate })),
   sink: keep > 0,

@@ -77,15 +77,15 @@ async function readerParse(createXmlReader, input, contentType, keep = true) {
     nodes++;
     if (node.type !== 'bytes') continue;
     const chunks = [];
-    for (let n; (n = await reader.readBytes(view)) > 0; bytes += n)
+    for (;;) {
+      const n = await reader.readBytes(view);
+      if (n === 0) break;
+      bytes += n;
       if (keep) chunks.push(Buffer.from(view.subarray(0, n)));
+    }
     if (keep) parts.push(Buffer.concat(chunks));
   }
   return { nodes, parts, bytes };
-}
-
-async function* chunksOf(body) {
-  for (let at = 0; at < body.length; at += CHUNK) yield body.subarray(at, at + CHUNK);
 }
 
 // ---- child mode: peak RSS reading a reply of --bytes from a stream ----
@@ -93,7 +93,7 @@ if (argValue('rss')) {
   const mode = argValue('rss');
   const { parseMTOMResp } = await import('soap/lib/utils.js');
   const { createXmlReader } = await import('../dist/reader/index.js');
-  await import('saxes');
+  await import('../dist/xml-parser.js');
   if (mode === 'idle') await reportIdleRss();
   const size = Number(argValue('bytes'));
   const { body, contentType, boundary } = await reply(size);

@@ -65,52 +65,19 @@ const rows = [];
 const add = (benchmark, what, value, target, pass) =>
   rows.push({ benchmark, measure: what, value, target, verdict: pass === undefined ? '' : pass ? 'pass' : 'FAIL' });
 const ranNames = new Set(ran.filter((r) => r.ok).map((r) => r.name));
-if (ranNames.has('base64')) {
-  for (const s of load('base64').sizes.filter((s) => s.target)) {
-    add(
-      'base64',
-      `SIMD vs Buffer#toString, ${s.size / 1024} KiB`,
-      fmt.x(s.ratios.simdVsBuffer),
-      `≥ ${s.target.simdVsBuffer}×`,
-      s.target.pass,
-    );
-  }
-}
-if (ranNames.has('ring-copy')) {
-  for (const r of load('ring-copy').results) {
-    add(
-      'ring-copy',
-      `ringWrite vs set, ${r.core}, ${r.size / 1024} KiB`,
-      fmt.x(r.ratios.ringWriteVsSetFromMemory),
-      `≥ ${r.target.ringWriteVsSetFromMemory}×`,
-      r.target.pass,
-    );
-  }
-}
-if (ranNames.has('attachment')) {
-  const a = load('attachment');
-  for (const t of a.throughput)
-    add(
-      'attachment',
-      `writer (SIMD, ring 1 MiB) vs plain loop, ${t.producer}`,
-      fmt.x(t.alternatives[0].vsPlain),
-      `≥ ${t.target.writerVsPlain}×`,
-      t.target.pass,
-    );
-  for (const c of a.rss.cases.filter((c) => c.pass !== undefined)) {
-    add(
-      'attachment',
-      `peak RSS − idle, ${c.mode} core, ${a.rss.bytes / 2 ** 20} MiB`,
-      `${c.peakAboveIdleMiB.toFixed(1)} MiB`,
-      'flat, < 64 MiB',
-      c.pass,
-    );
-  }
-}
-if (ranNames.has('messages')) {
-  const m = load('messages');
-  add('messages', 'writer MTOM vs template + Buffer.concat', fmt.x(m.mtomTarget.value), '≥ 1×', m.mtomTarget.pass);
-  add('messages', 'writer XML vs XMLBuilder', fmt.x(m.xmlTarget.value), '≥ 1×', m.xmlTarget.pass);
+/** A target in a results file: { measure, value, target, unit?, pass?, note? }; value undefined when not measured. */
+const addTarget = (benchmark, t) => {
+  const measured = t.value !== undefined && t.value !== null;
+  const value = !measured
+    ? `not measured${t.note ? `: ${t.note}` : ''}`
+    : t.unit
+      ? `${t.value.toFixed(1)} ${t.unit}`
+      : fmt.x(t.value);
+  const pass = t.pass ?? (measured && typeof t.target === 'number' ? t.value >= t.target : undefined);
+  add(benchmark, t.measure, value, typeof t.target === 'number' ? `≥ ${t.target}×` : t.target, pass);
+};
+for (const name of ['base64', 'ring-copy', 'attachment', 'messages']) {
+  if (ranNames.has(name)) for (const t of load(name).targets ?? []) addTarget(name, t);
 }
 if (ranNames.has('file-attachment')) {
   const f = load('file-attachment');
@@ -129,12 +96,19 @@ if (ranNames.has('file-attachment')) {
 if (ranNames.has('upload-rss')) {
   const u = load('upload-rss');
   for (const c of u.rss.cases.filter((c) => c.pass !== undefined)) {
-    add('upload-rss', `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`, `${c.peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', c.pass);
+    add(
+      'upload-rss',
+      `client peak RSS − idle, ${c.case}, ${u.uploadBytes / 2 ** 20} MiB upload`,
+      `${c.peakAboveIdleMiB.toFixed(1)} MiB`,
+      'flat, < 64 MiB',
+      c.pass,
+    );
   }
 }
 if (ranNames.has('browser')) {
   const b = load('browser');
   if (b.skipped) add('browser', 'skipped', b.skipped, '', undefined);
+  else if (b.targets) for (const t of b.targets) addTarget('browser', t);
   else
     for (const s of b.base64.sizes.filter((s) => s.size === 1024 * 1024))
       for (const a of s.alternatives.slice(0, 1))
@@ -146,25 +120,67 @@ if (ranNames.has('service-upload')) {
   else {
     const template = u.results.find((r) => r.case === 'template');
     for (const r of u.results.filter((r) => r !== template)) {
-      add('service-upload', `${r.case} vs template, ${u.bytes / 2 ** 20} MiB to Metro`, fmt.x(r.rate / template.rate), '(no target)', undefined);
-      add('service-upload', `${r.case} client peak RSS − idle`, `${r.peakAboveIdleMiB.toFixed(1)} MiB`, '(no target)', undefined);
+      add(
+        'service-upload',
+        `${r.case} vs template, ${u.bytes / 2 ** 20} MiB to Metro`,
+        fmt.x(r.rate / template.rate),
+        '(no target)',
+        undefined,
+      );
+      add(
+        'service-upload',
+        `${r.case} client peak RSS − idle`,
+        `${r.peakAboveIdleMiB.toFixed(1)} MiB`,
+        '(no target)',
+        undefined,
+      );
     }
   }
 }
 if (ranNames.has('reader-base64')) {
   for (const s of load('reader-base64').sizes.filter((s) => s.target)) {
-    add('reader-base64', `SIMD decode (from a string) vs Buffer.from, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsBuffer), `≥ ${s.target.simdStringVsBuffer}×`, s.target.pass);
-    add('reader-base64', `SIMD decode (from a string) vs atob, ${s.size / 1024} KiB`, fmt.x(s.ratios.simdStringVsAtob), `≥ ${s.target.simdStringVsBuffer}×`, s.ratios.simdStringVsAtob >= s.target.simdStringVsBuffer);
+    add(
+      'reader-base64',
+      `SIMD decode (from a string) vs Buffer.from, ${s.size / 1024} KiB`,
+      fmt.x(s.ratios.simdStringVsBuffer),
+      `≥ ${s.target.simdStringVsBuffer}×`,
+      s.target.pass,
+    );
+    add(
+      'reader-base64',
+      `SIMD decode (from a string) vs atob, ${s.size / 1024} KiB`,
+      fmt.x(s.ratios.simdStringVsAtob),
+      `≥ ${s.target.simdStringVsBuffer}×`,
+      s.ratios.simdStringVsAtob >= s.target.simdStringVsBuffer,
+    );
   }
 }
 if (ranNames.has('reader-stream')) {
   const r = load('reader-stream');
-  add('reader-stream', `reader vs ${r.target.fastest}, ${r.bytes / 2 ** 20} MiB part`, fmt.x(r.target.vsFastest), '> 1×', r.target.aheadOfFastest);
-  add('reader-stream', 'reader peak RSS − idle', `${r.results[0].peakAboveIdleMiB.toFixed(1)} MiB`, 'flat, < 64 MiB', r.target.flat);
+  add(
+    'reader-stream',
+    `reader vs ${r.target.fastest}, ${r.bytes / 2 ** 20} MiB part`,
+    fmt.x(r.target.vsFastest),
+    '> 1×',
+    r.target.aheadOfFastest,
+  );
+  add(
+    'reader-stream',
+    'reader peak RSS − idle',
+    `${r.results[0].peakAboveIdleMiB.toFixed(1)} MiB`,
+    'flat, < 64 MiB',
+    r.target.flat,
+  );
 }
 if (ranNames.has('reader-soap')) {
   const r = load('reader-soap');
-  add('reader-soap', 'reader vs node-soap parseMTOMResp, 10 MiB reply', fmt.x(r.target.readerVsNodeSoap), `≥ ${r.target.goal}×`, r.target.pass);
+  add(
+    'reader-soap',
+    'reader vs node-soap parseMTOMResp, 10 MiB reply',
+    fmt.x(r.target.readerVsNodeSoap),
+    `≥ ${r.target.goal}×`,
+    r.target.pass,
+  );
 }
 console.log(`\n## Summary (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 table(ran.map((r) => ({ benchmark: r.name, status: r.ok ? 'ok' : 'FAILED', seconds: r.seconds.toFixed(1) })));

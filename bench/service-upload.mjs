@@ -8,7 +8,7 @@
 //   template + createReadStream → http        a hand-made multipart around the file, what one
 //                                             writes without the library (the service's ceiling)
 // Needs java, javac and Debian's libjaxws-java; without them it says so and records the skip.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import http from 'node:http';
@@ -106,7 +106,7 @@ async function templateUpload(url, path) {
 
 // ---- main ----
 const SIZE = QUICK ? 256 * MiB : GiB;
-const env = header(`service-upload: a ${sizeLabel(SIZE)} file uploaded to a Metro MTOM service on 127.0.0.1`);
+header(`service-upload: a ${sizeLabel(SIZE)} file uploaded to a Metro MTOM service on 127.0.0.1`);
 
 const unavailable = await serviceHelper((helper) => helper.javaServiceUnavailable());
 if (unavailable) {

@@ -91,7 +91,12 @@ const CASES = {
   'fetch-error': {
     name: "plain fetch, ReadableStream body, redirect 'error'",
     async run(url, size, onProgress) {
-      const response = await fetch(url, { method: 'POST', body: plainBody(size, onProgress), duplex: 'half', redirect: 'error' });
+      const response = await fetch(url, {
+        method: 'POST',
+        body: plainBody(size, onProgress),
+        duplex: 'half',
+        redirect: 'error',
+      });
       return { status: response.status, answer: await response.json(), mtom: false };
     },
   },
@@ -167,7 +172,8 @@ function verify(key, r, size) {
 
 try {
   // Verify every case on a small upload first.
-  for (const key of Object.keys(CASES)) verify(key, await child(`--rss=${key}`, `--url=${url}`, `--size=${3 * MiB + 12345}`), 3 * MiB + 12345);
+  for (const key of Object.keys(CASES))
+    verify(key, await child(`--rss=${key}`, `--url=${url}`, `--size=${3 * MiB + 12345}`), 3 * MiB + 12345);
   const idles = [];
   for (let i = 0; i < 3; i++) idles.push((await child('--rss=idle')).rss);
   const idle = median(idles);
@@ -183,7 +189,9 @@ try {
       firstQuarterPeakMiB: r.shape.firstQuarterPeak / MiB,
       lastQuarterPeakMiB: r.shape.lastQuarterPeak / MiB,
       MBps: r.answer.received / (r.ms / 1000) / 1e6,
-      pass: CASES[key].library ? r.peak - idle < RSS_LIMIT && r.shape.lastQuarterPeak - r.shape.firstQuarterPeak < FLAT_WITHIN : undefined,
+      pass: CASES[key].library
+        ? r.peak - idle < RSS_LIMIT && r.shape.lastQuarterPeak - r.shape.firstQuarterPeak < FLAT_WITHIN
+        : undefined,
     });
   }
   const byKey = Object.fromEntries(cases.map((c) => [c.case, c]));
@@ -191,7 +199,9 @@ try {
     c.peakVsFollow = c.peakAboveIdleMiB / byKey['postMessage-follow'].peakAboveIdleMiB;
     c.speedVsFetch = c.MBps / byKey.fetch.MBps;
   }
-  console.log(`idle node process with the library loaded: ${fmt.mib(idle)} MiB; RSS sampled every 16 MiB and every 50 ms`);
+  console.log(
+    `idle node process with the library loaded: ${fmt.mib(idle)} MiB; RSS sampled every 16 MiB and every 50 ms`,
+  );
   table(
     cases.map((c) => ({
       case: c.name,

@@ -46,7 +46,9 @@ writer.writeBytes(new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0x00, 0x2a])); // smal
 writer.writeEndElement();
 writer.writeStartElement('m', 'Data', 'urn:example:reports');
 writer.writeAttribute('xmime', 'contentType', XMIME, 'application/octet-stream');
-writer.pushBytes(
+// With MTOM the xop:Include is written now and the producer runs when end() emits its part;
+// awaiting is what runs a producer that returns a promise with the text encoding.
+await writer.pushBytes(
   async (sink) => {
     // WsPushBytes: fill ring windows in place; nothing is copied on the way to the output.
     for (let written = 0; written < attachmentSize; ) {

@@ -96,7 +96,7 @@ export class BlobMessageOutput {
 
 /** Commits `size` zero bytes through the sink, waiting only where it must. */
 function fillZeros(sink: BytesSink, size: number, signal: AbortSignal): void | Promise<void> {
-  for (let left = size; left > 0;) {
+  for (let left = size; left > 0; ) {
     signal.throwIfAborted();
     const view = sink.reserve(Math.min(left, FILL_CHUNK));
     if (view instanceof Promise) return view.then(async (v) => fillAsync(sink, v, left, signal));

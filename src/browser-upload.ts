@@ -112,7 +112,9 @@ function sendWithXhr(
     xhr.open(method, String(url));
     xhr.responseType = 'blob';
     xhr.withCredentials = credentials === 'include';
-    headers.forEach((value, name) => xhr.setRequestHeader(name, value));
+    headers.forEach((value, name) => {
+      xhr.setRequestHeader(name, value);
+    });
     let sent = 0;
     const progress = (loaded: number) => {
       if (loaded <= sent) return;

@@ -82,6 +82,11 @@ export class CallDiscipline {
     return this.faults.signal;
   }
 
+  /** Whether end() has delivered the message: the writer may start another (XmlWriter.reset). */
+  get hasEnded(): boolean {
+    return this.phase === 'ended';
+  }
+
   /** Whether nothing more may reach the output: the writer failed before the message was done. */
   get outputStopped(): boolean {
     return this.stopped;
@@ -130,6 +135,28 @@ export class CallDiscipline {
     } finally {
       this.frames.pop();
     }
+  }
+
+  /**
+   * The start of a synchronous writer call written out by the caller, as `call` runs one but with
+   * no closure (the writer's hottest calls): `enter`, then the work and its checks in a try whose
+   * catch throws `thrown(error)`, then `leave`.
+   */
+  enter(name: string): void {
+    this.checkCallable(name);
+    this.frames.push(WRITER_CALL);
+  }
+
+  /** The end of an entered call that returned: a callback it ran may have faulted the writer. */
+  leave(): void {
+    this.frames.pop();
+    if (this.failed) throw this.failure;
+  }
+
+  /** An entered call threw `error`: it faults the writer; returns what the call throws. */
+  thrown(error: unknown): unknown {
+    this.frames.pop();
+    return this.failInFlight(error);
   }
 
   /** A writer call that may go on asynchronously: it holds the writer until its promise settles. */
@@ -200,6 +227,15 @@ export class CallDiscipline {
     if (!this.failed) this.phase = 'handedOver';
   }
 
+  /**
+   * reset() replaces a message nothing was written to: it is over, `closed` resolves (nothing
+   * was lost), and later calls on it are refused as after end().
+   */
+  abandon(): void {
+    this.phase = 'ended';
+    this.settleClosed();
+  }
+
   /** end() has delivered everything. */
   end(): void {
     if (this.outputStopped) throw this.failure;
@@ -215,8 +251,7 @@ export class CallDiscipline {
     const top = this.frames.length > 0 ? this.frames[this.frames.length - 1] : undefined;
     if (top) {
       problem = `${name} was called from inside ${this.describe(top)}; only a producer's own sink may be used there`;
-    }
-    else if (this.phase === 'ended') problem = `${name}: the writer has ended`;
+    } else if (this.phase === 'ended') problem = `${name}: the writer has ended`;
     else if (this.phase === 'handedOver') problem = `${name}: the message is complete and end() is delivering it`;
     else if (this.holder) problem = `${name} was called before ${this.holderName} settled; await it first`;
     if (problem === undefined) return;

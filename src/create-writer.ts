@@ -8,11 +8,11 @@ import type { Encoding } from './encodings/encoding.js';
 import { MtomEncoding } from './encodings/mtom.js';
 import { TextEncoding } from './encodings/text.js';
 import { operationAborted } from './errors.js';
-import { resolveOptions, type XmlWriterOptions } from './options.js';
+import { nextMessageEncoding, resolveOptions, type XmlWriterOptions } from './options.js';
 import { RingChannel, type OutputCallback } from './ring.js';
 import { Core } from './wasm.js';
 import { XmlTextOutput } from './xml-text.js';
-import { XmlWriter } from './xml-writer.js';
+import { type MessageParts, XmlWriter } from './xml-writer.js';
 
 /** A writer without an `output` callback: `end()` resolves with the whole message (WS_XML_WRITER_BUFFER_OUTPUT). */
 export interface BufferedXmlWriter extends XmlWriter {
@@ -52,18 +52,31 @@ export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<X
   if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
   const { ringSize, scratchSize, simd } = resolved;
   const core = await Core.create({ ringSize, scratchSize, simd });
-  const discipline = new CallDiscipline();
-  const channel = new RingChannel(core, resolved.output, discipline);
-  const text = new XmlTextOutput(channel);
-  const chosen: Encoding =
-    encoding.type === 'mtom'
-      ? new MtomEncoding({ ...resolved, encoding }, channel, text, discipline)
-      : new TextEncoding(encoding, channel, text, discipline);
-  const writer = new XmlWriter(channel, text, resolved, chosen, discipline);
-  // The listener goes when the writer ends or fails, so one long-lived signal can serve many writers.
+  // Everything that belongs to one message; XmlWriter.reset() starts the next one with it. The
+  // abort listener goes when the message ends or fails, so one long-lived signal can serve many
+  // writers; each message after a reset() listens again.
+  let messages = 0;
   const onAbort = () => writer.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const forget = () => signal?.removeEventListener('abort', onAbort);
-  writer.closed.then(forget, forget);
+  const startMessage = (core: Core): MessageParts => {
+    const discipline = new CallDiscipline();
+    const channel = new RingChannel(core, resolved.output, discipline);
+    const text = new XmlTextOutput(channel);
+    const chosen: Encoding =
+      encoding.type === 'mtom'
+        ? new MtomEncoding(
+            { ...resolved, encoding: messages++ === 0 ? encoding : nextMessageEncoding(encoding) },
+            channel,
+            text,
+            discipline,
+          )
+        : new TextEncoding(encoding, channel, text, discipline);
+    if (signal) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      const forget = () => signal.removeEventListener('abort', onAbort);
+      discipline.closed.then(forget, forget);
+    }
+    return { channel, text, encoding: chosen, discipline };
+  };
+  const writer: XmlWriter = new XmlWriter(resolved, startMessage(core), startMessage);
   return writer;
 }

@@ -44,6 +44,11 @@ export async function prepareMessage(
   build: BuildMessage,
   options: XmlWriterStreamOptions = {},
 ): Promise<PreparedMessage> {
+  if (typeof build !== 'function') {
+    throw invalidArg(
+      'the message is a build callback here; to send XML text, import postMessage or requestMessage from mtom-stream/xml',
+    );
+  }
   if (options.encoding?.type === 'mtom' && options.encoding.writeMimeHeader) {
     // SOAP MTOM §4.3 (HTTP): the multipart/related header is the HTTP Content-Type, never part of the body.
     throw invalidArg('writeMimeHeader must stay off when the message is sent over HTTP');
@@ -58,15 +63,33 @@ export async function prepareMessage(
     throw error;
   });
   const failure = (error: unknown) => (buildFailed ? buildError : writer.signal.aborted ? writer.signal.reason : error);
+  /**
+   * The writer failed before the request started. A build that aborted the writer itself (as
+   * writeXml does on malformed XML) throws its own error afterwards, perhaps after an await: that
+   * error is the one to report, so the build is given time to settle — unless the caller's signal
+   * stopped everything, whose abort is the answer.
+   */
+  const failedEarly = async (error: unknown) => {
+    const { signal } = options;
+    if (!signal?.aborted) {
+      const aborted = abortOf(signal);
+      try {
+        await Promise.race([built.catch(() => {}), aborted.promise]);
+      } finally {
+        aborted.stop();
+      }
+    }
+    return failure(error);
+  };
   let documentDone: boolean;
   try {
     documentDone = await Promise.race([built.then(() => true), queue.started.then(() => false)]);
   } catch (error) {
-    throw failure(error);
+    throw await failedEarly(error);
   }
   if (writer.isFaulted) {
     built.catch(() => {});
-    throw failure(undefined);
+    throw await failedEarly(undefined);
   }
   const contentLength = documentDone ? queue.snapshotTotal() : undefined;
   const headers: Record<string, string> = { 'Content-Type': writer.contentType };
@@ -76,6 +99,18 @@ export async function prepareMessage(
   const done = built.then(() => writer.end()).then(() => undefined);
   done.catch(() => {});
   return { writer, queue, headers, contentLength, done, failure };
+}
+
+/** A promise that resolves when `signal` aborts (never without one), and `stop()` to remove its listener. */
+function abortOf(signal: AbortSignal | undefined): { promise: Promise<void>; stop(): void } {
+  let stop = () => {};
+  const promise = new Promise<void>((resolve) => {
+    if (!signal) return;
+    const onAbort = () => resolve();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stop = () => signal.removeEventListener('abort', onAbort);
+  });
+  return { promise, stop };
 }
 
 /**

@@ -22,7 +22,6 @@ export type { BuildMessage } from './http-message.js';
 
 export type { PostMessageOptions, UploadMode } from './post-message-options.js';
 
-
 /**
  * Writes a message with `build` and sends it with fetch as it is written; resolves with the
  * Response once the server has answered. An answer that comes before the whole message was sent

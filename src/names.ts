@@ -36,6 +36,43 @@ export function isNCName(name: string): boolean {
   return true;
 }
 
+/** The markup of a qualified name, made once: `<p:l` opens a start tag, `</p:l>` is the end tag. */
+export interface MarkupName {
+  /** `p:l`, or `l` without a prefix. */
+  readonly qname: string;
+  readonly startTag: string;
+  readonly endTag: string;
+  /** ` p:l="`: an attribute's name, up to its value. */
+  readonly attributeHead: string;
+}
+
+/** Qualified names by prefix, then local name: documents repeat a few names many times. */
+const qualifiedNames = new Map<string, Map<string, MarkupName>>();
+let qualifiedNameCount = 0;
+
+/** The markup of `prefix:localName` (both already checked), from the cache when it is there. */
+export function qualifiedName(prefix: string, localName: string): MarkupName {
+  let byLocal = qualifiedNames.get(prefix);
+  const known = byLocal?.get(localName);
+  if (known) return known;
+  const qname = prefix ? `${prefix}:${localName}` : localName;
+  const made: MarkupName = {
+    qname,
+    startTag: `<${qname}`,
+    endTag: `</${qname}>`,
+    attributeHead: ` ${qname}="`,
+  };
+  if (qualifiedNameCount < KNOWN_NAMES_LIMIT) {
+    if (!byLocal) {
+      byLocal = new Map();
+      qualifiedNames.set(prefix, byLocal);
+    }
+    byLocal.set(localName, made);
+    qualifiedNameCount++;
+  }
+  return made;
+}
+
 export function checkNCName(name: string, what: string): void {
   if (typeof name !== 'string' || !isNCName(name)) {
     throw invalidArg(`${what} ${JSON.stringify(name)} is not an NCName`);
@@ -52,21 +89,15 @@ export function checkNamespaceUri(ns: string): void {
   if (typeof ns !== 'string') throw invalidArg('a namespace URI must be a string');
 }
 
-/** One declaration made on an element: prefix ('' for the default namespace) → URI. */
-interface Binding {
-  prefix: string;
-  ns: string;
-}
-
 /**
  * The namespace bindings in scope, as a stack of declarations with a mark per open element.
- * Lookups walk from the innermost declaration outwards (Namespaces in XML 1.0 §6.1).
+ * Lookups walk from the innermost declaration outwards (Namespaces in XML 1.0 §6.1). The stack
+ * only grows: closing an element moves the count back, so its slots are reused.
  */
 export class NamespaceScope {
-  private readonly bindings: Binding[] = [
-    { prefix: 'xml', ns: XML_NS },
-    { prefix: '', ns: '' },
-  ];
+  private readonly prefixes: string[] = ['xml', ''];
+  private readonly uris: string[] = [XML_NS, ''];
+  private count = 2;
   private readonly marks: number[] = [];
   private generated = 0;
 
@@ -74,27 +105,28 @@ export class NamespaceScope {
 
   /** Opens the scope of a new element. */
   push(): void {
-    this.marks.push(this.bindings.length);
+    this.marks.push(this.count);
   }
 
   /** Closes the innermost element's scope. */
   pop(): void {
-    this.bindings.length = this.marks.pop() ?? 2;
+    this.count = this.marks.pop() ?? 2;
   }
 
   /** The URI bound to a prefix, or undefined. */
   lookupNamespace(prefix: string): string | undefined {
-    for (let i = this.bindings.length - 1; i >= 0; i--) {
-      if (this.bindings[i].prefix === prefix) return this.bindings[i].ns;
+    const prefixes = this.prefixes;
+    for (let i = this.count - 1; i >= 0; i--) {
+      if (prefixes[i] === prefix) return this.uris[i];
     }
     return undefined;
   }
 
   /** An in-scope prefix bound to `ns` and not shadowed; non-default unless `allowDefault`. */
   lookupPrefix(ns: string, allowDefault: boolean): string | undefined {
-    for (let i = this.bindings.length - 1; i >= 0; i--) {
-      const { prefix } = this.bindings[i];
-      if (this.bindings[i].ns !== ns || (!allowDefault && prefix === '')) continue;
+    for (let i = this.count - 1; i >= 0; i--) {
+      const prefix = this.prefixes[i];
+      if (this.uris[i] !== ns || (!allowDefault && prefix === '')) continue;
       if (this.lookupNamespace(prefix) === ns) return prefix;
     }
     return undefined;
@@ -103,19 +135,21 @@ export class NamespaceScope {
   /** Whether the innermost element already declares `prefix`. */
   declaredHere(prefix: string): string | undefined {
     const start = this.marks[this.marks.length - 1] ?? 0;
-    for (let i = start; i < this.bindings.length; i++) {
-      if (this.bindings[i].prefix === prefix) return this.bindings[i].ns;
+    for (let i = start; i < this.count; i++) {
+      if (this.prefixes[i] === prefix) return this.uris[i];
     }
     return undefined;
   }
 
   /** Records a declaration on the innermost element (WS_XML_WRITER_PROPERTY_MAX_NAMESPACES). */
   declare(prefix: string, ns: string): void {
-    const declaredHere = this.marks.length ? this.bindings.length - this.marks[this.marks.length - 1] : 0;
+    const declaredHere = this.marks.length ? this.count - this.marks[this.marks.length - 1] : 0;
     if (declaredHere >= this.maxNamespaces) {
       throw quotaExceeded(`more than maxNamespaces (${this.maxNamespaces}) declarations on one element`);
     }
-    this.bindings.push({ prefix, ns });
+    this.prefixes[this.count] = prefix;
+    this.uris[this.count] = ns;
+    this.count++;
   }
 
   /** The prefix for an element; it is declared on it unless already bound to `ns` in scope. */

@@ -40,10 +40,26 @@ export function writeAttachment(
   if (source instanceof Readable) return writeProducer(writer, nodeReadableProducer(source), options);
   // The element is claimed at once; the producer follows once stat has given the size.
   if (isFileHandle(source)) {
-    return writeProducer(writer, fileProducer(() => Promise.resolve(source), false, () => source.stat()), options);
+    return writeProducer(
+      writer,
+      fileProducer(
+        () => Promise.resolve(source),
+        false,
+        () => source.stat(),
+      ),
+      options,
+    );
   }
   if (isPathSource(source)) {
-    return writeProducer(writer, fileProducer(() => open(source.path, 'r'), true, () => stat(source.path)), options);
+    return writeProducer(
+      writer,
+      fileProducer(
+        () => open(source.path, 'r'),
+        true,
+        () => stat(source.path),
+      ),
+      options,
+    );
   }
   return writeProducer(writer, toProducer(source), options);
 }

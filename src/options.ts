@@ -14,6 +14,12 @@ import {
   randomBoundary,
   randomHex,
 } from './headers.js';
+import {
+  NO_PART_HEADERS,
+  resolvePartHeaders,
+  type PartHeaderOptions,
+  type ResolvedPartHeaders,
+} from './part-headers.js';
 import type { OutputCallback } from './ring.js';
 
 /** WS_XML_WRITER_TEXT_ENCODING with WS_CHARSET_UTF8. */
@@ -24,6 +30,9 @@ export interface TextEncodingOptions {
   /** SOAP 1.2 action, as the `action` parameter of `contentType`. */
   action?: string;
 }
+
+/** Where an MTOM message's SOAP 1.2 action goes in its Content-Type (see MtomEncodingOptions). */
+export type ActionPlacement = 'start-info' | 'top-level' | 'both';
 
 /** WS_XML_WRITER_MTOM_ENCODING. */
 export interface MtomEncodingOptions {
@@ -42,8 +51,16 @@ export interface MtomEncodingOptions {
   maxInlineByteCount?: number;
   /** Start the body with `MIME-Version` and `Content-Type` headers. Default false (keep it off over HTTP). */
   writeMimeHeader?: boolean;
-  /** SOAP 1.2 action, carried as `action="…"` in start-info and the root part's type. */
+  /** SOAP 1.2 action (RFC 3902 §1), carried where `actionPlacement` says. */
   action?: string;
+  /**
+   * Where the SOAP 1.2 `action` goes in the Content-Type. `'start-info'` (default): inside the
+   * start-info parameter and the root part's type, as a parameter of application/soap+xml
+   * (RFC 3902, SOAP MTOM §3.2). `'top-level'`: as a parameter of multipart/related only.
+   * `'both'`: in both places, for services that read only one of them — Mono's WCF server fails
+   * on that Content-Type (its parser splits inside the quoted start-info and meets `action` twice).
+   */
+  actionPlacement?: ActionPlacement;
   /** Content-Transfer-Encoding of the root part. Default `binary`; `8bit` is what WCF sends. */
   rootTransferEncoding?: 'binary' | '8bit';
 }
@@ -93,7 +110,7 @@ export interface XmlWriterOptions {
 }
 
 /** Options of one pushBytes / pullBytes call (and of writeAttachment). */
-export interface BinaryOptions {
+export interface BinaryOptions extends PartHeaderOptions {
   /** Content-Type of the MIME part when the element has no xmime:contentType attribute. */
   contentType?: string;
   /** pullBytes: the largest window lent to the callback at once, in bytes. Default 65536. */
@@ -105,6 +122,15 @@ export interface BinaryOptions {
    * WS_E_INVALID_FORMAT.
    */
   size?: number;
+}
+
+/**
+ * Options of writeBytes content that becomes an MTOM part (more than maxInlineByteCount bytes);
+ * inline base64 has no part, so they are only checked.
+ */
+export interface WriteBytesOptions extends PartHeaderOptions {
+  /** Content-Type of the MIME part when the element has no xmime:contentType attribute. */
+  contentType?: string;
 }
 
 /** Every default, beside what it means. */
@@ -131,6 +157,8 @@ export const DEFAULTS = {
   maxInlineByteCount: 767,
   /** MTOM: no MIME header before the first boundary (it belongs in the HTTP header). */
   writeMimeHeader: false,
+  /** MTOM: the SOAP 1.2 action inside start-info only, where RFC 3902 puts it and every tested stack takes it. */
+  actionPlacement: 'start-info',
   /** MTOM: the root part's Content-Transfer-Encoding. */
   rootTransferEncoding: 'binary',
   /** pullBytes: the largest window lent to the callback at once, in bytes. */
@@ -157,6 +185,10 @@ export interface ResolvedMtomEncoding {
   startInfo: string;
   /** The boundary, checked or generated. */
   boundary: string;
+  /** Whether the caller chose the boundary (every message keeps it) or it is generated per message. */
+  fixedBoundary: boolean;
+  /** Whether the caller chose startUri (every message keeps the Content-IDs) or they are generated per message. */
+  fixedStartUri: boolean;
   /** The root part's Content-ID, checked or generated. */
   startUri: string;
   /** What follows `N.` in part Content-IDs: startUri when the caller chose it, else a generated one. */
@@ -165,6 +197,7 @@ export interface ResolvedMtomEncoding {
   writeMimeHeader: boolean;
   /** The SOAP 1.2 action, checked; undefined for none. */
   action: string | undefined;
+  actionPlacement: ActionPlacement;
   rootTransferEncoding: 'binary' | '8bit';
 }
 
@@ -192,7 +225,12 @@ export interface ResolvedBinaryOptions {
   chunkSize: number;
   /** The declared byte count; undefined when unknown. */
   size: number | undefined;
+  /** The part's Content-ID and extra headers, checked. */
+  headers: ResolvedPartHeaders;
 }
+
+/** writeBytes options, checked. */
+export type ResolvedWriteBytesOptions = Pick<ResolvedBinaryOptions, 'contentType' | 'headers'>;
 
 /** A count option: an integer in [min, max], or `fallback` when it is undefined. */
 export function checkCount(value: unknown, fallback: number, what: string, min = 0, max = 0x7fffffff): number {
@@ -254,6 +292,10 @@ function resolveEncoding(
   if (/^application\/xop\+xml\b/i.test(startInfo)) {
     throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
   }
+  const actionPlacement = encoding.actionPlacement ?? DEFAULTS.actionPlacement;
+  if (!['start-info', 'top-level', 'both'].includes(actionPlacement)) {
+    throw invalidArg("actionPlacement is 'start-info', 'top-level' or 'both'");
+  }
   const transfer = encoding.rootTransferEncoding ?? DEFAULTS.rootTransferEncoding;
   if (transfer !== 'binary' && transfer !== '8bit') throw invalidArg("rootTransferEncoding is 'binary' or '8bit'");
   // Part IDs are `N.` + the start URI when the caller chose one, so that a caller who fixes
@@ -265,23 +307,57 @@ function resolveEncoding(
     type: 'mtom',
     startInfo,
     boundary: encoding.boundary === undefined ? randomBoundary() : checkBoundary(encoding.boundary),
+    fixedBoundary: encoding.boundary !== undefined,
     startUri,
+    fixedStartUri: encoding.startUri !== undefined,
     partIdSuffix: encoding.startUri === undefined ? `${nonce}@mtom-stream` : startUri,
     maxInlineByteCount: checkCount(encoding.maxInlineByteCount, DEFAULTS.maxInlineByteCount, 'maxInlineByteCount'),
     writeMimeHeader: checkFlag(encoding.writeMimeHeader, DEFAULTS.writeMimeHeader, 'writeMimeHeader'),
     action,
+    actionPlacement,
     rootTransferEncoding: transfer,
+  };
+}
+
+/**
+ * The MTOM settings of a writer's next message (XmlWriter.reset): a new boundary and new
+ * Content-IDs, each unless the caller fixed it, generated as for the first message.
+ */
+export function nextMessageEncoding(encoding: ResolvedMtomEncoding): ResolvedMtomEncoding {
+  if (encoding.fixedBoundary && encoding.fixedStartUri) return encoding;
+  const nonce = randomHex(8);
+  return {
+    ...encoding,
+    boundary: encoding.fixedBoundary ? encoding.boundary : randomBoundary(),
+    startUri: encoding.fixedStartUri ? encoding.startUri : `root.${nonce}@mtom-stream`,
+    partIdSuffix: encoding.fixedStartUri ? encoding.partIdSuffix : `${nonce}@mtom-stream`,
   };
 }
 
 /** Checks one pushBytes / pullBytes call's options; the same checks with either encoding. */
 export function resolveBinaryOptions(options: BinaryOptions | undefined): ResolvedBinaryOptions {
-  if (options === undefined) return { contentType: undefined, chunkSize: DEFAULTS.chunkSize, size: undefined };
+  if (options === undefined) {
+    return { contentType: undefined, chunkSize: DEFAULTS.chunkSize, size: undefined, headers: NO_PART_HEADERS };
+  }
   if (typeof options !== 'object' || options === null) throw invalidArg('the binary content options must be an object');
   const { contentType } = options;
   return {
     contentType: contentType === undefined ? undefined : checkMediaType(contentType, 'contentType'),
     chunkSize: checkCount(options.chunkSize, DEFAULTS.chunkSize, 'chunkSize', 1),
     size: options.size === undefined ? undefined : checkCount(options.size, 0, 'size', 0, Number.MAX_SAFE_INTEGER),
+    headers: resolvePartHeaders(options),
+  };
+}
+
+/** Checks writeBytes options (undefined: none). */
+export function resolveWriteBytesOptions(
+  options: WriteBytesOptions | undefined,
+): ResolvedWriteBytesOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw invalidArg('the writeBytes options must be an object');
+  const { contentType } = options;
+  return {
+    contentType: contentType === undefined ? undefined : checkMediaType(contentType, 'contentType'),
+    headers: resolvePartHeaders(options),
   };
 }

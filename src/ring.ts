@@ -30,10 +30,15 @@ const ringFullWhileAsync = () =>
 
 const ringTooSmall = () => quotaExceeded('the write does not fit in an empty ring; raise ringSize');
 
+/** A buffered message is gathered straight into its final array when its length is known and at most this. */
+const DIRECT_MESSAGE_LIMIT = 2 ** 30;
+
 export class RingChannel {
-  /** Copies of drained bytes, when there is no output callback. */
+  /** Copies of drained bytes, when there is no output callback and the message's length is not known yet. */
   private readonly collected: Uint8Array[] = [];
   private collectedBytes = 0;
+  /** The message itself, once its exact length is known (expectLength): drained bytes go straight in. */
+  private message: Uint8Array | undefined;
   private delivered = 0;
   private inFlight: Promise<void> | null = null;
 
@@ -70,8 +75,7 @@ export class RingChannel {
       this.inFlight = null;
     };
     if (!this.output) {
-      for (const span of spans) this.collected.push(span.slice());
-      this.collectedBytes += length;
+      this.gather(spans);
     } else {
       const output = this.output;
       const result = this.discipline.inCallback('output', undefined, () => output(spans));
@@ -126,6 +130,8 @@ export class RingChannel {
   }
 
   /** Runs a core move over staged scratch bytes until all are consumed, making room as needed. */
+  move(op: MoveFromScratch, offset: number, length: number, mayWait: false): undefined;
+  move(op: MoveFromScratch, offset: number, length: number, mayWait: boolean): Promise<void> | undefined;
   move(op: MoveFromScratch, offset: number, length: number, mayWait: boolean): Promise<void> | undefined {
     while (length > 0) {
       const consumed = op(offset, length);
@@ -139,6 +145,8 @@ export class RingChannel {
   }
 
   /** Runs a fixed-size core write (MIME framing, base64 padding) once there is room for it. */
+  retry(write: () => boolean, mayWait: false): undefined;
+  retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined;
   retry(write: () => boolean, mayWait: boolean): Promise<void> | undefined {
     while (!write()) {
       const wait = this.makeRoomOrWait(mayWait);
@@ -147,17 +155,59 @@ export class RingChannel {
     return undefined;
   }
 
-  /** The whole message, when there is no output callback: collected copies plus the ring. */
+  /**
+   * The whole message will be `length` bytes (XmlWriter.expectedLength, exact): without an output
+   * callback, the bytes drained from now on are copied once, straight into the array end() returns.
+   */
+  expectLength(length: number): void {
+    if (this.output || this.message || length > DIRECT_MESSAGE_LIMIT || length < this.collectedBytes) return;
+    const message = new Uint8Array(length);
+    let at = 0;
+    for (const chunk of this.collected) {
+      message.set(chunk, at);
+      at += chunk.length;
+    }
+    this.message = message;
+    this.collected.length = 0;
+  }
+
+  /** Keeps drained bytes for the buffered message: in the message itself when it exists, else as copies. */
+  private gather(spans: readonly Uint8Array[]): void {
+    for (const span of spans) {
+      const at = this.collectedBytes;
+      if (this.message && at + span.length <= this.message.length) this.message.set(span, at);
+      else {
+        if (this.message) this.unexpected();
+        this.collected.push(span.slice());
+      }
+      this.collectedBytes += span.length;
+    }
+  }
+
+  /** The message outgrew the length it was to have: back to copies, so no byte is lost. */
+  private unexpected(): void {
+    const message = this.message as Uint8Array;
+    this.message = undefined;
+    this.collected.push(message.subarray(0, this.collectedBytes));
+  }
+
+  /** The whole message, when there is no output callback: what was drained plus the ring. */
   takeMessage(): Uint8Array {
     this.discipline.checkNotFaulted();
     const spans = this.core.spans();
     let length = 0;
     for (const span of spans) length += span.length;
-    const message = new Uint8Array(this.collectedBytes + length);
-    let at = 0;
-    for (const chunk of this.collected) {
-      message.set(chunk, at);
-      at += chunk.length;
+    const total = this.collectedBytes + length;
+    let message = this.message;
+    let at = this.collectedBytes;
+    if (message === undefined || total !== message.length) {
+      if (message) this.unexpected();
+      message = new Uint8Array(total);
+      at = 0;
+      for (const chunk of this.collected) {
+        message.set(chunk, at);
+        at += chunk.length;
+      }
     }
     for (const span of spans) {
       message.set(span, at);
@@ -167,6 +217,7 @@ export class RingChannel {
     this.delivered += length;
     this.collected.length = 0;
     this.collectedBytes = 0;
+    this.message = undefined;
     return message;
   }
 }

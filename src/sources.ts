@@ -11,6 +11,7 @@ import { blobReference } from './blob-references.js';
 import { invalidArg, sourceFailed } from './errors.js';
 import { isThenable } from './maybe-async.js';
 import type { AttachmentProducer } from './attachment-producer.js';
+import type { PartHeaderOptions } from './part-headers.js';
 import type { BytesSink } from './sink.js';
 export type { AttachmentProducer } from './attachment-producer.js';
 import { claimBinaryContent, type BinaryClaim, type XmlWriter } from './xml-writer.js';
@@ -24,7 +25,7 @@ export type AttachmentSource =
   | ReadableStream<Uint8Array>
   | AsyncIterable<Uint8Array>;
 
-export interface AttachmentOptions {
+export interface AttachmentOptions extends PartHeaderOptions {
   /**
    * Content-Type of the MIME part, unless the element has an xmime:contentType attribute
    * (docs/wire-format.md §7). Default: a Blob's own `type` if it has one, else application/octet-stream.
@@ -37,7 +38,6 @@ export interface AttachmentOptions {
    */
   size?: number;
 }
-
 
 /** The byte count of a source known without reading it (buffers, Blobs); undefined for streams. */
 export function sourceSize(source: AttachmentSource): number | undefined {
@@ -63,7 +63,8 @@ export function writeAttachment(
 
 /** The producer for a universal source. */
 export function toProducer(source: AttachmentSource): AttachmentProducer {
-  if (ArrayBuffer.isView(source)) return bytesProducer(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
+  if (ArrayBuffer.isView(source))
+    return bytesProducer(new Uint8Array(source.buffer, source.byteOffset, source.byteLength));
   if (isArrayBuffer(source)) return bytesProducer(new Uint8Array(source));
   if (isBlob(source)) return blobProducer(source);
   if (isReadableStream(source)) return streamProducer(source);
@@ -84,11 +85,16 @@ function onWriterFailure(signal: AbortSignal, release: (reason: unknown) => void
   let releasers = pendingSources.get(signal);
   if (!releasers) {
     const set = new Set<(reason: unknown) => void>();
-    pendingSources.set(signal, (releasers = set));
-    signal.addEventListener('abort', () => {
-      for (const each of [...set]) each(signal.reason);
-      set.clear();
-    }, { once: true });
+    releasers = set;
+    pendingSources.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const each of [...set]) each(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
   }
   releasers.add(release);
   return () => void releasers.delete(release);
@@ -165,6 +171,7 @@ function pushProducer(
     release(reason);
     throw reason;
   };
+  const { contentId, filename, contentLocation, contentDescription } = options;
   const size = options.size ?? producer.size;
   const contentType = options.contentType ?? producer.contentType;
   // A failure here faults the writer, whose signal then releases the source.
@@ -180,7 +187,7 @@ function pushProducer(
       done();
       return undefined;
     },
-    { contentType, size },
+    { contentType, size, contentId, filename, contentLocation, contentDescription },
   );
 }
 
@@ -240,7 +247,11 @@ function iterableProducer(iterable: AsyncIterable<Uint8Array>): AttachmentProduc
   };
 }
 
-async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>, sink: BytesSink, signal: AbortSignal): Promise<void> {
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  sink: BytesSink,
+  signal: AbortSignal,
+): Promise<void> {
   for (;;) {
     const { done, value } = await reader.read();
     signal.throwIfAborted();
@@ -269,5 +280,9 @@ function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {
-  return typeof value === 'object' && value !== null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }

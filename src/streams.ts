@@ -205,7 +205,9 @@ export class OutputQueue {
 }
 
 /** createXmlWriter with its output going to a new OutputQueue. */
-export async function createOutputQueue(options: XmlWriterStreamOptions = {}): Promise<{ writer: XmlWriter; queue: OutputQueue }> {
+export async function createOutputQueue(
+  options: XmlWriterStreamOptions = {},
+): Promise<{ writer: XmlWriter; queue: OutputQueue }> {
   const { onTransferProgress, ...writerOptions } = options;
   const queue = new OutputQueue(onTransferProgress);
   const writer = await createXmlWriter({ ...writerOptions, output: queue.output });

@@ -43,9 +43,11 @@ type CoreExports = {
     typeLen: number,
     encPtr: number,
     encLen: number,
+    extraPtr: number,
+    extraLen: number,
   ): number;
   mimeWriteClose(): number;
-  mimePartHeaderLength(first: number, idLen: number, typeLen: number, encLen: number): number;
+  mimePartHeaderLength(first: number, idLen: number, typeLen: number, encLen: number, extraLen: number): number;
   mimeCloseLength(): number;
 };
 
@@ -113,7 +115,17 @@ export interface CoreOptions {
 
 const textEncoder = new TextEncoder();
 
-/** One instance of the core: a ring, a scratch area, and the operations over them. */
+/** A markup window opens with room for this many bytes when the ring has them contiguous. */
+const MARKUP_WINDOW = 4096;
+
+/**
+ * One instance of the core: a ring, a scratch area, and the operations over them.
+ *
+ * Markup is batched: writeMarkup fills an open ring reservation (the markup window) and commits
+ * it only when another operation needs the ring, so a run of tags costs two crossings rather than
+ * two per piece. Every method that reads or changes the ring commits the window first, so callers
+ * see the same ring as with one commit per piece.
+ */
 export class Core {
   /** Whether this instance runs the SIMD build. */
   readonly simd: boolean;
@@ -121,6 +133,11 @@ export class Core {
   readonly scratch: Uint8Array;
   private readonly memory: Uint8Array;
   private readonly spanWords: Uint32Array;
+  /** The open markup window: where its next byte goes, and its end; both 0 when none is open. */
+  private markupAt = 0;
+  private markupEnd = 0;
+  /** Where the open markup window starts (its bytes so far are markupAt - markupStart). */
+  private markupStart = 0;
 
   private constructor(
     private readonly core: CoreExports,
@@ -157,43 +174,107 @@ export class Core {
    * has been returned (the output callback returned or settled), so nothing can still read it.
    */
   recycle(): void {
-    this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
+    this.clear();
     const list = idle.get(this.poolKey) ?? [];
     if (list.length < IDLE_LIMIT) list.push(this);
     idle.set(this.poolKey, list);
+  }
+
+  /**
+   * Takes `core` back for a writer starting its next message (XmlWriter.reset): the instance
+   * itself if it is still idle, otherwise another idle one of the same build and sizes, or
+   * undefined when there is none (the caller then creates one).
+   */
+  static reclaim(core: Core): Core | undefined {
+    const list = idle.get(core.poolKey);
+    if (!list || list.length === 0) return undefined;
+    const at = list.indexOf(core);
+    if (at < 0) return list.pop();
+    list.splice(at, 1);
+    return core;
+  }
+
+  /** The sizes and build this instance was created with, to create another like it. */
+  get options(): CoreOptions {
+    return { ...this.sizes, simd: this.simd };
+  }
+
+  /** Empties the ring and resets every unit, as for a new instance; only once nothing reads the ring. */
+  clear(): void {
+    this.markupAt = this.markupEnd = this.markupStart = 0;
+    this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
   }
 
   // The ring (assembly/ring.ts).
 
   /** A contiguous writable window of [min, max] bytes, or null if none is free now. */
   reserve(min: number, max: number): Uint8Array | null {
+    this.commitMarkup();
     const ptr = this.core.ringReserve(min, max);
     return ptr === 0 ? null : this.memory.subarray(ptr, ptr + this.core.ringReservedLength());
   }
 
   /**
-   * Writes a short string (markup: checked names and fixed syntax) as UTF-8 into one ring window,
-   * ASCII by a plain loop; false if the ring has no window of 3 bytes per UTF-16 unit now.
+   * Writes a short string (markup: checked names and fixed syntax) as UTF-8 into the markup
+   * window, ASCII by a plain loop; false if the ring has no window of 3 bytes per UTF-16 unit now.
    */
   writeMarkup(value: string): boolean {
-    if (value.length === 0) return true;
-    const max = value.length * 3;
-    const ptr = this.core.ringReserve(max, max);
-    if (ptr === 0) return false;
+    const length = value.length;
+    if (length === 0) return true;
+    if (this.markupEnd - this.markupAt < length * 3 && !this.openMarkupWindow(length * 3)) return false;
+    const at = this.markupAt;
     const memory = this.memory;
     let i = 0;
-    for (; i < value.length; i++) {
+    for (; i < length; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) break;
-      memory[ptr + i] = code;
+      memory[at + i] = code;
     }
-    if (i < value.length) i += textEncoder.encodeInto(value.slice(i), memory.subarray(ptr + i, ptr + max)).written;
-    this.core.ringCommit(i);
+    if (i < length) i += textEncoder.encodeInto(value.slice(i), memory.subarray(at + i, this.markupEnd)).written;
+    this.markupAt = at + i;
     return true;
+  }
+
+  /**
+   * Writes `value` into the markup window if every UTF-16 unit is ASCII and marked nonzero in
+   * `allowed` (128 entries), checking and copying in one pass: 1 if written, 0 if a unit is not
+   * allowed (nothing is written), -1 if the ring has no room for it now.
+   */
+  writeAsciiWhere(value: string, allowed: Uint8Array): 1 | 0 | -1 {
+    const length = value.length;
+    if (this.markupEnd - this.markupAt < length && !this.openMarkupWindow(length)) return -1;
+    const at = this.markupAt;
+    const memory = this.memory;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80 || allowed[code] === 0) return 0;
+      memory[at + i] = code;
+    }
+    this.markupAt = at + length;
+    return 1;
+  }
+
+  /** Commits the open markup window and opens one of at least `need` bytes; false if the ring has none now. */
+  private openMarkupWindow(need: number): boolean {
+    this.commitMarkup();
+    const ptr = this.core.ringReserve(need, Math.max(need, MARKUP_WINDOW));
+    if (ptr === 0) return false;
+    this.markupStart = this.markupAt = ptr;
+    this.markupEnd = ptr + this.core.ringReservedLength();
+    return true;
+  }
+
+  /** Commits the markup window's bytes (they are scanned for the boundary) and closes it. */
+  private commitMarkup(): void {
+    if (this.markupEnd === 0) return;
+    const length = this.markupAt - this.markupStart;
+    this.markupAt = this.markupEnd = this.markupStart = 0;
+    this.core.ringCommit(length);
   }
 
   /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */
   commit(n: number): void {
+    this.commitMarkup();
     const reserved = this.core.ringReservedLength();
     if (this.core.ringCommit(n) < 0)
       throw invalidArg(`a commit of ${n} bytes exceeds the ${reserved}-byte reservation`);
@@ -201,6 +282,7 @@ export class Core {
 
   /** The committed, unreleased bytes as one or two views, oldest first. */
   spans(): Uint8Array[] {
+    this.commitMarkup();
     const count = this.core.ringSpans();
     const w = this.spanWords;
     const views: Uint8Array[] = [];
@@ -210,29 +292,35 @@ export class Core {
 
   /** Frees the n oldest committed bytes (those handed out and returned). */
   release(n: number): void {
+    this.commitMarkup();
     const used = this.core.ringUsed();
     if (this.core.ringRelease(n) < 0) throw invalidArg(`a release of ${n} bytes exceeds the ${used} committed`);
   }
 
   get used(): number {
+    this.commitMarkup();
     return this.core.ringUsed();
   }
 
   get contiguousFree(): number {
+    this.commitMarkup();
     return this.core.ringContiguousFree();
   }
 
   /** Every byte ever committed to the ring (exact past 4 GiB). */
   get bytesCommitted(): number {
+    this.commitMarkup();
     return this.core.bytesCommitted();
   }
 
   /** Where the boundary was found in the current part, or -1. */
   collisionOffset(): number {
+    this.commitMarkup();
     return this.core.status() === 1 ? this.core.scanFoundOffset() : -1;
   }
 
   setScanning(on: boolean): void {
+    this.commitMarkup();
     this.core.scanEnable(on ? 1 : 0);
   }
 
@@ -240,16 +328,19 @@ export class Core {
   // fewer than asked means the ring is full and must be drained first.
 
   copyFromScratch(offset: number, length: number): number {
+    this.commitMarkup();
     return this.core.ringWrite(this.core.scratchPtr() + offset, length);
   }
 
   /** Base64 (RFC 4648 §4) of scratch bytes into the ring, carrying 0–2 bytes between calls. */
   base64FromScratch(offset: number, length: number): number {
+    this.commitMarkup();
     return this.core.base64Write(this.core.scratchPtr() + offset, length);
   }
 
   /** Writes the final padded quantum; false if the ring has no room for it yet. */
   base64Finish(): boolean {
+    this.commitMarkup();
     return this.core.base64Finish() >= 0;
   }
 
@@ -265,6 +356,7 @@ export class Core {
 
   /** XML-escapes scratch bytes into the ring (text or double-quoted attribute value rules). */
   escapeFromScratch(offset: number, length: number, attribute: boolean): number {
+    this.commitMarkup();
     return this.core.escapeWrite(this.core.scratchPtr() + offset, length, attribute ? 1 : 0);
   }
 
@@ -272,18 +364,33 @@ export class Core {
 
   /** Sets the MIME boundary for the parts that follow and scans for it in their bodies. */
   setBoundary(boundary: string): void {
+    this.commitMarkup();
     const { written } = textEncoder.encodeInto(boundary, this.scratch);
     if (this.core.mimeSetBoundary(this.core.scratchPtr(), written) !== 0) {
       throw invalidArg(`a MIME boundary is 1 to 70 bytes (RFC 2046 §5.1.1), not ${written}`);
     }
   }
 
-  /** Writes a delimiter and part headers; false if the ring has no contiguous room yet. */
-  writePartHeader(first: boolean, contentId: string, contentType: string, transferEncoding: string): boolean {
+  /**
+   * Writes a delimiter and part headers; false if the ring has no contiguous room yet.
+   * `extraHeaders` are checked header lines, each ending in CRLF ('' for none).
+   */
+  writePartHeader(
+    first: boolean,
+    contentId: string,
+    contentType: string,
+    transferEncoding: string,
+    extraHeaders = '',
+  ): boolean {
+    this.commitMarkup();
     const base = this.core.scratchPtr();
     const id = textEncoder.encodeInto(contentId, this.scratch);
-    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(id.written));
-    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(id.written + type.written));
+    let at = id.written;
+    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(at));
+    at += type.written;
+    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(at));
+    at += enc.written;
+    const extra = textEncoder.encodeInto(extraHeaders, this.scratch.subarray(at));
     const written = this.core.mimeWritePartHeader(
       first ? 1 : 0,
       base,
@@ -292,15 +399,23 @@ export class Core {
       type.written,
       base + id.written + type.written,
       enc.written,
+      base + at,
+      extra.written,
     );
     return written >= 0;
   }
 
   /** Bytes writePartHeader writes for these values (the core's own count, never mirrored). */
-  partHeaderLength(first: boolean, contentId: string, contentType: string, transferEncoding: string): number {
+  partHeaderLength(
+    first: boolean,
+    contentId: string,
+    contentType: string,
+    transferEncoding: string,
+    extraHeaders = '',
+  ): number {
     const length = (value: string) => textEncoder.encode(value).length;
-    const [id, type, encoding] = [contentId, contentType, transferEncoding].map(length);
-    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding);
+    const [id, type, encoding, extra] = [contentId, contentType, transferEncoding, extraHeaders].map(length);
+    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding, extra);
   }
 
   /** Bytes writeClose writes. */
@@ -310,6 +425,7 @@ export class Core {
 
   /** Writes the close delimiter; false if the ring has no room yet. */
   writeClose(): boolean {
+    this.commitMarkup();
     return this.core.mimeWriteClose() >= 0;
   }
 }
@@ -364,7 +480,11 @@ export class ReaderCore {
   private readonly outputPtr: number;
   private readonly stagingPtr: number;
 
-  private constructor(private readonly core: ReaderExports, buffer: ArrayBuffer, windowSize: number) {
+  private constructor(
+    private readonly core: ReaderExports,
+    buffer: ArrayBuffer,
+    windowSize: number,
+  ) {
     this.simd = core.simdBuild() === 1;
     this.windowPtr = core.readerWindowPtr();
     this.outputPtr = core.readerOutputPtr();
@@ -376,7 +496,7 @@ export class ReaderCore {
   }
 
   static async create(options: ReaderCoreOptions): Promise<ReaderCore> {
-    const simd = options.simd ?? (simdDetected ??= engineSupportsSimd());
+    const simd = options.simd ?? detectSimd();
     const windowSize = options.windowSize;
     const reused = idleReaders.get(`${simd}:${windowSize}`)?.pop();
     if (reused) return reused;

@@ -16,10 +16,11 @@ const PLAIN_TEXT = /^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e\t\n]*$/;
 const PLAIN_ATTRIBUTE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
 const PLAIN_LIMIT = 256;
 
-/** Whether a value is written as it is: no reference needed, no character to check. */
-export function isPlain(value: string, attribute: boolean): boolean {
-  return value.length <= PLAIN_LIMIT && (attribute ? PLAIN_ATTRIBUTE : PLAIN_TEXT).test(value);
-}
+/** The same two sets as tables over ASCII, checked while a value is copied (Core.writeAsciiWhere). */
+const asciiTable = (set: RegExp) =>
+  Uint8Array.from({ length: 0x80 }, (_, c) => (set.test(String.fromCharCode(c)) ? 1 : 0));
+const PLAIN_TEXT_ASCII = asciiTable(PLAIN_TEXT);
+const PLAIN_ATTRIBUTE_ASCII = asciiTable(PLAIN_ATTRIBUTE);
 
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -52,9 +53,25 @@ export class XmlTextOutput {
 
   /** Character data (writeChars) or a double-quoted attribute value, escaped by the core. */
   text(value: string, attribute: boolean): void {
-    if (isPlain(value, attribute)) return this.markup(value);
+    if (value.length <= PLAIN_LIMIT && this.writePlain(value, attribute ? PLAIN_ATTRIBUTE_ASCII : PLAIN_TEXT_ASCII)) {
+      return;
+    }
     if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
     this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
+  }
+
+  /** Writes a short value as it is if it is plain (checked while it is copied); false if it is not. */
+  private writePlain(value: string, plain: Uint8Array): boolean {
+    const { core } = this.channel;
+    let written = core.writeAsciiWhere(value, plain);
+    if (written < 0) {
+      // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
+      this.channel.retry(() => {
+        written = core.writeAsciiWhere(value, plain);
+        return written >= 0;
+      }, false);
+    }
+    return written === 1;
   }
 
   /** UTF-8 character data (writeCharsUtf8) or attribute value, checked and escaped by the core. */
@@ -72,6 +89,8 @@ export class XmlTextOutput {
    * Base64 of binary content, streaming: the core carries 0–2 bytes between calls. A promise
    * only when `mayWait` and the ring had to wait for an asynchronous output.
    */
+  base64(bytes: Uint8Array, mayWait?: false): undefined;
+  base64(bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined;
   base64(bytes: Uint8Array, mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
     for (let start = 0; start < bytes.length; start += core.scratch.length) {
@@ -89,12 +108,15 @@ export class XmlTextOutput {
   }
 
   /** Ends a base64 value: the padded final quantum. */
+  base64End(mayWait?: false): undefined;
+  base64End(mayWait: boolean): Promise<void> | undefined;
   base64End(mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
     return this.channel.retry(() => core.base64Finish(), mayWait);
   }
 
-  private readonly encodeBase64 = (offset: number, length: number) => this.channel.core.base64FromScratch(offset, length);
+  private readonly encodeBase64 = (offset: number, length: number) =>
+    this.channel.core.base64FromScratch(offset, length);
 
   /** Text written as it is, once checked (comments: XML 1.0 §2.5 has no references). */
   verbatim(value: string): void {

@@ -49,7 +49,8 @@ async function calibrate(alt, targetMs) {
 /**
  * Measures alternatives against each other.
  * alts: [{ name, run(n) → void | Promise, unitsPerOp }] where unitsPerOp is bytes (for MB/s)
- * or 1 (for ops/s).
+ * or 1 (for ops/s); or [{ name, timed(ms) → { units, ms } | Promise }] for an alternative that
+ * runs for about `ms` and times itself (a native program, whose own clock leaves out its start).
  * Returns [{ name, rate (units/s, median round), rounds: [units/s…], opsPerRound, batch }].
  */
 export async function compare(alts, { seconds = 1.5, rounds = 7, log } = {}) {
@@ -57,6 +58,12 @@ export async function compare(alts, { seconds = 1.5, rounds = 7, log } = {}) {
   const batchMs = Math.max(0.5, Math.min(5, sliceMs / 20));
   const batches = [];
   for (const alt of alts) {
+    if (alt.timed) {
+      // Times itself (a native program): one short run warms it up.
+      await alt.timed(Math.min(50, sliceMs));
+      batches.push(1);
+      continue;
+    }
     const n = await calibrate(alt, batchMs);
     await runFor(alt, n, Math.min(250, sliceMs)); // warm-up
     batches.push(n);
@@ -65,6 +72,12 @@ export async function compare(alts, { seconds = 1.5, rounds = 7, log } = {}) {
   const opsPerRound = alts.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < alts.length; i++) {
+      if (alts[i].timed) {
+        const { units, ms } = await alts[i].timed(sliceMs);
+        perRound[i].push((units / ms) * 1000);
+        opsPerRound[i].push(units);
+        continue;
+      }
       const { ops, ms } = await runFor(alts[i], batches[i], sliceMs);
       perRound[i].push(((ops * (alts[i].unitsPerOp ?? 1)) / ms) * 1000);
       opsPerRound[i].push(ops);

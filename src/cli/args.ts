@@ -61,9 +61,10 @@ What becomes an attachment:
   --type, else a type guessed from the file extension, else application/octet-stream.
 
 Everything else is copied: elements and attributes keep their prefixes and namespace
-declarations, text and attribute values are re-escaped, CDATA sections become escaped text.
-Comments are copied too (but not one beside an xop:Include, where it would break XOP §3).
-Not copied: processing instructions, and whitespace outside the root element.
+declarations (one already in scope is not repeated), text and attribute values are re-escaped,
+CDATA sections stay CDATA (in an element whose base64 may become a part they are its text).
+Comments and processing instructions are copied too (but not one beside an xop:Include, where
+it would break XOP §3). Not copied: whitespace outside the root element.
 A DOCTYPE is refused (SOAP forbids it). Input must be UTF-8.
 
 Options:
@@ -123,58 +124,64 @@ const MEDIA_TYPE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Z
 
 function pair(value: string, what: string): [string, string] {
   const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) throw new UsageError(`${what} takes NAME=VALUE, got ${JSON.stringify(value)}`);
+  if (at <= 0 || at === value.length - 1)
+    throw new UsageError(`${what} takes NAME=VALUE, got ${JSON.stringify(value)}`);
   return [value.slice(0, at), value.slice(at + 1)];
 }
 
 function integer(value: string, what: string): number {
-  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`${what} takes a whole number of bytes, got ${JSON.stringify(value)}`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new UsageError(`${what} takes a whole number of bytes, got ${JSON.stringify(value)}`);
   return Number(value);
 }
 
 /** Parses the arguments after `pack`. Returns 'help' for -h/--help. */
 export function parsePackArgs(args: string[]): PackOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        attach: { type: 'string', short: 'a', multiple: true },
-        'base-dir': { type: 'string' },
-        type: { type: 'string', short: 't', multiple: true },
-        'min-size': { type: 'string' },
-        only: { type: 'string', multiple: true },
-        'no-base64': { type: 'boolean' },
-        soap11: { type: 'boolean' },
-        soap12: { type: 'boolean' },
-        'start-info': { type: 'string' },
-        action: { type: 'string' },
-        boundary: { type: 'string' },
-        start: { type: 'string' },
-        'mime-header': { type: 'boolean' },
-        '8bit': { type: 'boolean' },
-        'print-content-type': { type: 'boolean' },
-        progress: { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        scalar: { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    // parseArgs adds advice about '--' to unknown options; the first sentence is the message.
-    throw new UsageError((error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, ''));
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          output: { type: 'string', short: 'o' },
+          attach: { type: 'string', short: 'a', multiple: true },
+          'base-dir': { type: 'string' },
+          type: { type: 'string', short: 't', multiple: true },
+          'min-size': { type: 'string' },
+          only: { type: 'string', multiple: true },
+          'no-base64': { type: 'boolean' },
+          soap11: { type: 'boolean' },
+          soap12: { type: 'boolean' },
+          'start-info': { type: 'string' },
+          action: { type: 'string' },
+          boundary: { type: 'string' },
+          start: { type: 'string' },
+          'mime-header': { type: 'boolean' },
+          '8bit': { type: 'boolean' },
+          'print-content-type': { type: 'boolean' },
+          progress: { type: 'boolean' },
+          'no-progress': { type: 'boolean' },
+          scalar: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (error) {
+      // parseArgs adds advice about '--' to unknown options; the first sentence is the message.
+      throw new UsageError(
+        (error instanceof Error ? error.message : String(error)).replace(/\. To specify a positional.*$/s, ''),
+      );
+    }
+  })();
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length > 1) throw new UsageError(`pack takes one input document, got ${positionals.length}`);
   const soapVersions = [values.soap11, values.soap12, values['start-info'] !== undefined].filter(Boolean).length;
   if (soapVersions > 1) throw new UsageError('--soap11, --soap12 and --start-info exclude each other');
   if (values.progress && values['no-progress']) throw new UsageError('--progress and --no-progress exclude each other');
-  if (values['no-base64'] && values['min-size'] !== undefined) throw new UsageError('--no-base64 and --min-size exclude each other');
+  if (values['no-base64'] && values['min-size'] !== undefined)
+    throw new UsageError('--no-base64 and --min-size exclude each other');
   if (values.output === '') throw new UsageError('--output needs a file name');
   if (values['base-dir'] === '') throw new UsageError('--base-dir needs a directory');
 

@@ -1,15 +1,14 @@
 /**
  * Where a part's bytes come from: a file named by a placeholder (`<xop:Include href="file:…"/>`
  * or `href="cid:NAME"` with `--attach NAME=FILE`), read straight into ring windows lent by the
- * sink (reserve → read into the view → commit: no intermediate buffer), or base64 text of the
- * document kept in the spool, decoded chunk by chunk.
+ * sink (reserve → read into the view → commit: no intermediate buffer).
  */
 import { realpathSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BytesSink, PushBytesCallback } from '../index.js';
-import { decodeSpooled, type Spool, type SpoolRegion } from './base64-text.js';
 import { readFileInto } from '../node-sources.js';
 import { InputError } from './errors.js';
 import { mediaTypeFor } from './media-types.js';
@@ -38,7 +37,7 @@ export function baseDirFor(input: string): string {
 
 /** Checks that a path is a readable regular file and returns its size. */
 export function fileSize(path: string, label: string): number {
-  let stats;
+  let stats: Stats;
   try {
     stats = statSync(path);
   } catch (error) {
@@ -91,7 +90,9 @@ export function resolveHref(href: string, context: AttachmentContext): FileAttac
   if (scheme === 'file') {
     let path: string;
     try {
-      path = fileURLToPath(new URL(href, pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`)));
+      path = fileURLToPath(
+        new URL(href, pathToFileURL(context.baseDir.endsWith('/') ? context.baseDir : `${context.baseDir}/`)),
+      );
     } catch (error) {
       throw new InputError(`xop:Include href="${href}" is not a usable file: URL (${(error as Error).message})`);
     }
@@ -116,16 +117,6 @@ export function fileProducer(file: FileAttachment, signal: AbortSignal): PushByt
       await readFileInto(handle, file.size, sink, signal, file.label);
     } finally {
       await handle.close();
-    }
-  };
-}
-
-/** Decodes base64 text kept in the spool into the part. */
-export function spoolProducer(spool: Spool, region: SpoolRegion, signal: AbortSignal): PushBytesCallback {
-  return async (sink: BytesSink) => {
-    for await (const bytes of decodeSpooled(spool, region)) {
-      signal.throwIfAborted();
-      await sink.write(bytes);
     }
   };
 }

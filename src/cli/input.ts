@@ -38,10 +38,13 @@ export async function openInput(path: string, stdin: NodeJS.ReadableStream & { i
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const why =
-        code === 'ENOENT' ? 'no such file'
-        : code === 'EISDIR' ? 'is a directory'
-        : code === 'EACCES' ? 'permission denied'
-        : String(error);
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : String(error);
       throw new InputError(`cannot read ${path}: ${why}`);
     }
   }

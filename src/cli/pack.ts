@@ -1,23 +1,24 @@
 /**
- * `mtom-stream pack`: streams an XML document through the parser into an MTOM writer, chunk by
- * chunk. Three steps: open the input and the destination (input.ts, output.ts), set up the writer
- * (pack-writer.ts), then the copy loop: each chunk's parser events are applied before the next
- * chunk is read, so that between them the copy can wait for the output.
+ * `mtom-stream pack`: a thin shell over writeXml. It opens the input and the destination
+ * (input.ts, output.ts), sets up the writer (pack-writer.ts), and copies the document with the
+ * library's own copier (src/xml/): placeholders resolve through --attach and the input's
+ * directory (attachments.ts), base64 text past --min-size becomes a part, and the copy waits for
+ * the output between the input's chunks.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { PartProgress, XmlWriter } from '../index.js';
+import type { ElementName } from '../xml/source.js';
+import { FileTextStore } from '../xml/file-store.js';
+import { copyXml, type WriteXmlHost } from '../xml/write-xml.js';
 import type { PackOptions } from './args.js';
 import type { CliIo } from './command.js';
-import { baseDirFor, fileSize } from './attachments.js';
-import { Spool } from './base64-text.js';
-import { DocumentCopier } from './document.js';
+import { baseDirFor, fileProducer, fileSize, resolveHref, type AttachmentContext } from './attachments.js';
 import { InputError, UsageError } from './errors.js';
 import { openInput, sameFile, startsWithDeclaration, type Input } from './input.js';
 import { fileDestination, stdoutDestination, type Destination } from './output.js';
 import { createPackWriter } from './pack-writer.js';
 import { ProgressBar } from './progress.js';
-import { XmlEventReader } from './xml-events.js';
 
 export type PackIo = CliIo;
 
@@ -57,9 +58,13 @@ function checkPaths(options: PackOptions, io: PackIo): string {
 }
 
 export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal): Promise<PackResult> {
-  const baseDir = checkPaths(options, io);
+  const context: AttachmentContext = {
+    baseDir: checkPaths(options, io),
+    attach: options.attach,
+    types: options.types,
+    defaultType: options.defaultType,
+  };
   const input = await openInput(options.input, io.stdin);
-  const spool = new Spool();
   let writer: XmlWriter | undefined;
   let destination: Destination | undefined;
   let bar: ProgressBar | undefined;
@@ -76,38 +81,46 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
     const output = (buffers: readonly Uint8Array[]) => (destination as Destination).output(buffers);
     writer = await createPackWriter(options, output, startsWithDeclaration(input.first), signal, onProgress);
     destination = options.output === undefined ? stdoutDestination(io.stdout) : fileDestination(options.output);
+    const to = destination;
 
-    const copier = new DocumentCopier(
-      writer,
-      {
-        baseDir,
-        attach: options.attach,
-        types: options.types,
-        defaultType: options.defaultType,
-        minSize: options.minSize,
-        only: options.only,
+    const labels: string[] = [];
+    const usedCids = new Set<string>();
+    const host: WriteXmlHost<never> = {
+      writeAttachment: () => undefined,
+      // Every placeholder resolves the command line's way: --attach for cid:, the input's
+      // directory (or --base-dir) for file:, with its confinement and its messages.
+      writeInclude: (target, href) => {
+        const file = resolveHref(href, context);
+        if (file.cid !== undefined) usedCids.add(file.cid);
+        return target.pushBytes(fileProducer(file, signal), { contentType: file.contentType, size: file.size });
       },
-      spool,
-      signal,
-      (write) => (destination as Destination).synchronously(write),
-    );
-    const reader = new XmlEventReader(input.name);
+      synchronously: (write) => to.synchronously(write),
+      createStore: () => new FileTextStore(),
+    };
+    const reading = { offset: 0 };
     let total: number | undefined;
     if (!options.quiet && (options.progress === 'always' || (options.progress === 'auto' && io.stderr.isTTY))) {
       const w = writer;
       bar = new ProgressBar(io.stderr, () =>
         partIndex < 0
-          ? { done: reader.offset, total: input.size, label: `reading ${input.name}` }
-          : {
-              done: w.bytesWritten,
-              total,
-              label: `${copier.parts[partIndex]?.label ?? ''} (${partIndex + 1}/${copier.parts.length})`,
-            },
+          ? { done: reading.offset, total: input.size, label: `reading ${input.name}` }
+          : { done: w.bytesWritten, total, label: `${labels[partIndex] ?? ''} (${partIndex + 1}/${labels.length})` },
       );
       bar.start();
     }
 
-    await copyDocument(input, reader, copier, signal);
+    const copied = await copyXml(
+      writer,
+      chunksOf(input, reading, signal),
+      {
+        // --min-size counts the bytes a part must exceed; minPartSize the bytes it must reach.
+        minPartSize: options.minSize === undefined ? undefined : options.minSize + 1,
+        optimize: options.only.length === 0 ? undefined : (element) => named(element, options.only),
+        onPart: (label) => labels.push(label),
+        sourceName: input.name,
+      },
+      host,
+    );
     total = writer.expectedLength();
     await writer.end();
     bar?.stop();
@@ -115,11 +128,11 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
     return {
       contentType: writer.contentType,
       bytes: writer.bytesFlushed,
-      parts: copier.parts.length,
+      parts: copied.parts,
       destination: destination.name,
-      comments: copier.comments,
-      instructions: copier.instructions,
-      unusedAttachments: [...options.attach.keys()].filter((name) => !copier.usedCids.has(name)),
+      comments: copied.droppedComments,
+      instructions: copied.droppedInstructions,
+      unusedAttachments: [...options.attach.keys()].filter((name) => !usedCids.has(name)),
     };
   } catch (error) {
     bar?.stop();
@@ -128,24 +141,29 @@ export async function pack(options: PackOptions, io: PackIo, signal: AbortSignal
     await destination?.discard();
     throw error;
   } finally {
-    spool.close();
     await input.close();
   }
 }
 
-/** The copy loop: parse a chunk, apply its events (which may wait for the output), read the next. */
-async function copyDocument(
-  input: Input,
-  reader: XmlEventReader,
-  copier: DocumentCopier,
-  signal: AbortSignal,
-): Promise<void> {
-  for (let chunk: Uint8Array | undefined = input.first; ; ) {
+/** Whether --only names the element: by local name, by prefixed name, or as {namespace}local. */
+function named({ prefix, localName, ns }: ElementName, only: readonly string[]): boolean {
+  return (
+    only.includes(localName) ||
+    (prefix !== '' && only.includes(`${prefix}:${localName}`)) ||
+    only.includes(`{${ns}}${localName}`)
+  );
+}
+
+/** The input's chunks, counted for the progress bar; a run that is interrupted stops waiting for stdin. */
+async function* chunksOf(input: Input, reading: { offset: number }, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  reading.offset = input.first.length;
+  yield input.first;
+  for (;;) {
     signal.throwIfAborted();
-    for (const event of reader.read(chunk)) await copier.apply(event);
-    if (chunk === undefined) return;
     const next = await untilAborted(input.rest.next(), signal);
-    chunk = next.done ? undefined : next.value;
+    if (next.done) return;
+    reading.offset += next.value.length;
+    yield next.value;
   }
 }
 

@@ -32,7 +32,7 @@ export function formatProgress(snapshot: ProgressSnapshot, columns: number): str
     const bar = `${'='.repeat(filled)}${filled < width ? '>' : ''}${' '.repeat(Math.max(0, width - filled - 1))}`;
     line = `[${bar}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${size(done)} / ${size(total)}  ${label}`;
   }
-  return line.length > columns - 1 ? line.slice(0, Math.max(0, columns - 2)) + '…' : line;
+  return line.length > columns - 1 ? `${line.slice(0, Math.max(0, columns - 2))}…` : line;
 }
 
 export class ProgressBar {

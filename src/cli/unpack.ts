@@ -56,23 +56,24 @@ interface UnpackOptions {
 }
 
 function parseUnpackArgs(argv: string[]): UnpackOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string', short: 'o' },
-        'content-type': { type: 'string', short: 'c' },
-        progress: { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          output: { type: 'string', short: 'o' },
+          'content-type': { type: 'string', short: 'c' },
+          progress: { type: 'boolean' },
+          'no-progress': { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  })();
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1) throw new UsageError('unpack takes one MESSAGE (a file, or - for stdin)');
@@ -170,7 +171,8 @@ export async function unpack(argv: string[], io: CliIo, signal?: AbortSignal): P
           text += startTag(node);
           break;
         case 'end':
-          text += endTag(elements.pop()!);
+          // The reader pairs every end node with the element it closes.
+          text += endTag(elements.pop() as ElementNode);
           break;
         case 'text':
           text += escapeText(node.value);
@@ -186,7 +188,11 @@ export async function unpack(argv: string[], io: CliIo, signal?: AbortSignal): P
           const name = `part-${manifest.length + 1}-${safeName(node.contentId)}`;
           const file = new PendingFile(join(options.output, name));
           files.push(file);
-          for (let n; (n = await reader.readBytes(view)) > 0; ) await file.write(view.subarray(0, n));
+          for (;;) {
+            const n = await reader.readBytes(view);
+            if (n === 0) break;
+            await file.write(view.subarray(0, n));
+          }
           await file.close();
           manifest.push({ contentId: node.contentId, contentType: node.contentType, file: name, size: file.size });
           break;

@@ -3,13 +3,15 @@
  * knows elements and names; the encoding knows bytes on the wire (WS_XML_WRITER_ENCODING).
  */
 import { invalidFormat } from '../errors.js';
-import type { ResolvedBinaryOptions } from '../options.js';
+import type { ResolvedBinaryOptions, ResolvedWriteBytesOptions } from '../options.js';
 import type { PullBytesCallback, PushBytesCallback } from '../sink.js';
 
 /** The element whose binary content is being written. */
 export interface BinaryElement {
   /** The value of its xmime:contentType attribute, if it has one. */
   xmimeContentType: string | undefined;
+  /** Options of its writeBytes content, for the part it may become (MTOM). */
+  bytesOptions: ResolvedWriteBytesOptions | undefined;
 }
 
 export interface Encoding {

@@ -5,10 +5,17 @@
  * part, in the order of the xop:Include elements that reference it.
  */
 import type { CallDiscipline } from '../call-discipline.js';
-import { invalidFormat, quotaExceeded } from '../errors.js';
+import { invalidArg, invalidFormat, quotaExceeded } from '../errors.js';
 import { checkMediaType, quote } from '../headers.js';
 import { isThenable } from '../maybe-async.js';
-import type { PartProgress, ResolvedBinaryOptions, ResolvedMtomEncoding, ResolvedOptions } from '../options.js';
+import {
+  MIN_RING_SIZE,
+  type PartProgress,
+  type ResolvedBinaryOptions,
+  type ResolvedMtomEncoding,
+  type ResolvedOptions,
+} from '../options.js';
+import { cidUrl, ContentIds, NO_PART_HEADERS, type ResolvedPartHeaders } from '../part-headers.js';
 import type { RingChannel } from '../ring.js';
 import {
   runProducer,
@@ -20,6 +27,7 @@ import {
 } from '../sink.js';
 import { XOP_NS } from '../names.js';
 import type { XmlTextOutput } from '../xml-text.js';
+import { type HeldMark, HeldBytes } from './held-bytes.js';
 import { DeclaredSize, type BinaryElement, type Encoding } from './encoding.js';
 
 const DEFAULT_PART_TYPE = 'application/octet-stream';
@@ -32,6 +40,10 @@ const PART_TRANSFER_ENCODING = 'binary';
 interface DeferredPart {
   id: string;
   contentType: string;
+  /** Extra header lines (Content-Disposition, …), each ending in CRLF. */
+  extraHeaders: string;
+  /** Bytes of its delimiter and headers, as the core will write them. */
+  headerLength: number;
   /** The byte count the caller declared (or that writeBytes held), if known. */
   size: number | undefined;
   produce(target: BinaryTarget): Promise<void> | undefined;
@@ -104,11 +116,17 @@ export class MtomEncoding implements Encoding {
   /** Whether the close delimiter is written: the message is complete. */
   private closed = false;
   private partCount = 0;
+  /** Every Content-ID in the message, the root part's first (RFC 2045 §7: they differ). */
+  private readonly contentIds = new ContentIds();
   /** Content-ID of the part whose bytes are being written; undefined for the root part. */
   private currentPartId: string | undefined;
   /** writeBytes content of the current element, held until its end decides inline or part. */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** Where the current element's content starts among the held bytes. */
+  private pendingMark: HeldMark | undefined;
+  /** Copies of writeBytes content, for the current element and for parts not yet emitted. */
+  private readonly held = new HeldBytes();
   /** writeBytes content held for parts not yet emitted (WS_XML_WRITER_PROPERTY_MAX_MIME_PARTS_BUFFER_SIZE). */
   private heldPartBytes = 0;
 
@@ -118,17 +136,23 @@ export class MtomEncoding implements Encoding {
     private readonly text: XmlTextOutput,
     private readonly discipline: CallDiscipline,
   ) {
-    const settings = (this.settings = options.encoding);
+    this.settings = options.encoding;
+    const settings = this.settings;
     this.maxMimePartsBufferSize = options.maxMimePartsBufferSize;
     this.onProgress = options.onProgress;
     const action = settings.action === undefined ? undefined : quote(settings.action);
-    // XOP §4.1 / SOAP MTOM: the root part's type parameter equals start-info; a SOAP 1.2 action travels inside it.
-    const innerType = action === undefined ? settings.startInfo : `${settings.startInfo}; action=${action}`;
+    const { actionPlacement } = settings;
+    // XOP §4.1 / SOAP MTOM: the root part's type parameter equals start-info; the SOAP 1.2 action is
+    // a parameter of application/soap+xml (RFC 3902), so it travels inside it unless placed on top.
+    const inside = action !== undefined && actionPlacement !== 'top-level';
+    const onTop = action !== undefined && actionPlacement !== 'start-info';
+    const innerType = inside ? `${settings.startInfo}; action=${action}` : settings.startInfo;
     this.rootPartType = `application/xop+xml; charset=utf-8; type=${quote(innerType)}`;
     this.contentType =
       `multipart/related; type="application/xop+xml"; boundary=${quote(settings.boundary)}; ` +
       `start=${quote(`<${settings.startUri}>`)}; start-info=${quote(innerType)}` +
-      (action === undefined ? '' : `; action=${action}`);
+      (onTop ? `; action=${action}` : '');
+    this.contentIds.add(settings.startUri);
     this.target = new PartTarget(channel, () => {
       this.checkBoundary();
       this.reportProgress();
@@ -159,40 +183,49 @@ export class MtomEncoding implements Encoding {
 
   writeBytes(bytes: Uint8Array): void {
     this.pendingBytes += bytes.length;
-    if (this.pendingBytes > this.settings.maxInlineByteCount && this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize) {
+    if (
+      this.pendingBytes > this.settings.maxInlineByteCount &&
+      this.heldPartBytes + this.pendingBytes > this.maxMimePartsBufferSize
+    ) {
       throw quotaExceeded(
         `writeBytes content held for MIME parts exceeds maxMimePartsBufferSize (${this.maxMimePartsBufferSize} bytes); use pushBytes for large content`,
       );
     }
-    this.pending.push(bytes.slice());
+    this.pendingMark ??= this.held.mark();
+    this.held.hold(bytes, this.pending);
   }
 
   endBytes(element: BinaryElement): void {
+    const options = element.bytesOptions;
     const chunks = this.pending;
     const length = this.pendingBytes;
+    const mark = this.pendingMark;
     this.pending = [];
     this.pendingBytes = 0;
+    this.pendingMark = undefined;
     if (length <= this.settings.maxInlineByteCount) {
       for (const chunk of chunks) this.text.base64(chunk);
       this.text.base64End();
+      // Written inline now: what held it serves the next content.
+      if (mark) this.held.rewind(mark);
       return;
     }
-    this.heldPartBytes += length;
-    this.defer(this.partType(element, undefined), length, (target) => {
+    this.defer(this.partType(element, options?.contentType), options?.headers, length, (target) => {
       this.heldPartBytes -= length;
       return writeAll(target, chunks, 0);
     });
+    this.heldPartBytes += length;
   }
 
   pushBytes(callback: PushBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): undefined {
-    this.defer(this.partType(element, options.contentType), options.size, (target) =>
+    this.defer(this.partType(element, options.contentType), options.headers, options.size, (target) =>
       runProducer(this.discipline, target, callback),
     );
     return undefined;
   }
 
   pullBytes(callback: PullBytesCallback, options: ResolvedBinaryOptions, element: BinaryElement): undefined {
-    this.defer(this.partType(element, options.contentType), options.size, (target) =>
+    this.defer(this.partType(element, options.contentType), options.headers, options.size, (target) =>
       runPull(this.discipline, target, callback, options.chunkSize),
     );
     return undefined;
@@ -218,7 +251,9 @@ export class MtomEncoding implements Encoding {
       // The part moves from waiting to emitting in the same step its headers are written, so
       // expectedLength() counts it exactly once at any moment.
       await this.channel.retry(() => {
-        if (!core.writePartHeader(false, part.id, part.contentType, PART_TRANSFER_ENCODING)) return false;
+        if (!core.writePartHeader(false, part.id, part.contentType, PART_TRANSFER_ENCODING, part.extraHeaders)) {
+          return false;
+        }
         this.rootPartEnded = true;
         this.parts.shift();
         this.emitting = part;
@@ -237,14 +272,39 @@ export class MtomEncoding implements Encoding {
   async finish(): Promise<void> {
     await this.emitParts();
     this.discipline.checkNotFaulted();
+    // Every part is in the ring: no held copy is read again.
+    this.held.release();
     await this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
   }
 
-  /** Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part. */
-  private defer(contentType: string, size: number | undefined, produce: DeferredPart['produce']): void {
-    const id = `${++this.partCount}.${this.settings.partIdSuffix}`;
-    this.text.markup(`<xop:Include xmlns:xop="${XOP_NS}" href="cid:${id}"/>`);
-    this.parts.push({ id, contentType, size, produce });
+  /**
+   * Writes the xop:Include for a new part (XOP §3: the element's sole content) and queues the part.
+   * Its Content-ID is the caller's (checked unique) or the next generated one not in use; the
+   * href is its cid: URL (RFC 2392), `&` escaped for the attribute.
+   */
+  private defer(
+    contentType: string,
+    headers: ResolvedPartHeaders = NO_PART_HEADERS,
+    size: number | undefined,
+    produce: DeferredPart['produce'],
+  ): void {
+    const { core } = this.channel;
+    const extraHeaders = headers.extraHeaders;
+    let id = headers.contentId;
+    if (id === undefined) {
+      do id = `${++this.partCount}.${this.settings.partIdSuffix}`;
+      while (this.contentIds.has(id));
+    } else if (this.contentIds.has(id)) {
+      this.contentIds.claim(id);
+    }
+    const headerLength = core.partHeaderLength(false, id, contentType, PART_TRANSFER_ENCODING, extraHeaders);
+    // The headers go into the ring in one reservation, which the smallest ring must hold.
+    if (headerLength > MIN_RING_SIZE) {
+      throw invalidArg(`the part's headers would take ${headerLength} bytes; at most ${MIN_RING_SIZE} fit`);
+    }
+    this.contentIds.add(id);
+    this.text.markup(`<xop:Include xmlns:xop="${XOP_NS}" href="${cidUrl(id).replace(/&/g, '&amp;')}"/>`);
+    this.parts.push({ id, contentType, extraHeaders, headerLength, size, produce });
   }
 
   /**
@@ -263,7 +323,7 @@ export class MtomEncoding implements Encoding {
     }
     for (const part of this.parts) {
       if (part.size === undefined) return undefined;
-      total += core.partHeaderLength(false, part.id, part.contentType, PART_TRANSFER_ENCODING) + part.size;
+      total += part.headerLength + part.size;
     }
     return total;
   }

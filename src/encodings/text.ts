@@ -8,6 +8,7 @@ import { quote } from '../headers.js';
 import type { ResolvedBinaryOptions, ResolvedTextEncoding } from '../options.js';
 import type { RingChannel } from '../ring.js';
 import { runProducer, runPull, type BinaryTarget, type PullBytesCallback, type PushBytesCallback } from '../sink.js';
+import { ContentIds } from '../part-headers.js';
 import type { XmlTextOutput } from '../xml-text.js';
 import { DeclaredSize, type Encoding } from './encoding.js';
 
@@ -37,6 +38,7 @@ class Base64Target implements BinaryTarget {
 export class TextEncoding implements Encoding {
   readonly contentType: string;
   readonly documentOpen = true;
+  private readonly contentIds = new ContentIds();
 
   constructor(
     settings: ResolvedTextEncoding,
@@ -59,6 +61,7 @@ export class TextEncoding implements Encoding {
   }
 
   pushBytes(callback: PushBytesCallback, options: ResolvedBinaryOptions): Promise<void> | undefined {
+    this.claimContentId(options);
     const size = new DeclaredSize(options.size);
     const wait = runProducer(this.discipline, this.target(size), callback);
     if (wait) return wait.then(() => this.endValue(size, true));
@@ -66,6 +69,7 @@ export class TextEncoding implements Encoding {
   }
 
   pullBytes(callback: PullBytesCallback, options: ResolvedBinaryOptions): Promise<void> | undefined {
+    this.claimContentId(options);
     const size = new DeclaredSize(options.size);
     const wait = runPull(this.discipline, this.target(size), callback, options.chunkSize);
     if (wait) return wait.then(() => this.endValue(size, true));
@@ -82,6 +86,14 @@ export class TextEncoding implements Encoding {
   async emitParts(): Promise<void> {}
 
   async finish(): Promise<void> {}
+
+  /**
+   * Inline content has no part, so its Content-ID is never written; it is still held unique, so
+   * that code which works with one encoding fails the same way with the other.
+   */
+  private claimContentId(options: ResolvedBinaryOptions): void {
+    if (options.headers.contentId !== undefined) this.contentIds.claim(options.headers.contentId);
+  }
 
   private target(size: DeclaredSize): Base64Target {
     return new Base64Target(this.text, this.channel.core.scratch, size);

@@ -68,7 +68,8 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
     simd: options.simd,
     keepUnreferenced: true,
   });
-  const core = await (encoder ??= ReaderCore.create({ windowSize: 64 * 1024 }));
+  encoder ??= ReaderCore.create({ windowSize: 64 * 1024 });
+  const core = await encoder;
   const xml: string[] = [];
   const parts: MessagePart[] = [];
   const open: ElementNode[] = [];
@@ -78,9 +79,12 @@ export async function readMessage(input: ReaderInput, options: ReadMessageOption
         open.push(node);
         xml.push(startTag(node));
         break;
-      case 'end':
-        xml.push(endTag(open.pop()!));
+      case 'end': {
+        // The reader ends only an element it started, so the stack is never empty here.
+        const element = open.pop();
+        if (element) xml.push(endTag(element));
         break;
+      }
       case 'text':
         xml.push(escapeText(node.value));
         break;

@@ -51,7 +51,8 @@ export class RootParser {
     /** Whether xop:Include elements are XOP references (MTOM) or ordinary elements (plain XML). */
     private readonly xop: boolean,
   ) {
-    const p = (this.parser = new Parser({ xmlns: true }));
+    const p = new Parser({ xmlns: true });
+    this.parser = p;
     p.on('doctype', () => {
       throw readerInvalidFormat('the XML has a DOCTYPE; SOAP messages may not (no entity is ever expanded)');
     });
@@ -123,7 +124,10 @@ export class RootParser {
       throw readerInvalidFormat(
         `<${parent.name}> holds an xop:Include, which must be its only content, and also <${tag.name}>`,
       );
-    if (this.xop && tag.uri === XOP_NS && tag.local === 'Include') return this.openInclude(tag, parent);
+    if (this.xop && tag.uri === XOP_NS && tag.local === 'Include') {
+      this.openInclude(tag, parent);
+      return;
+    }
     this.flushText();
     if (parent) parent.hasContent = true;
     this.sawRoot = true;
@@ -179,8 +183,9 @@ export class RootParser {
   }
 
   private closeElement(): void {
-    const frame = this.frames.pop()!;
-    if (frame.include) return;
+    // The parser closes only an element it opened, so there is always a frame to pop.
+    const frame = this.frames.pop();
+    if (frame === undefined || frame.include) return;
     this.flushText();
     this.emit({ type: 'end' });
     if (this.frames.length === 0) this.rootClosed = true;

@@ -178,7 +178,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
         throw readerInvalidOperation('readBytes needs a bytes or text node as the current node');
       }
       if (view.length === 0) return 0;
-      if (this.spill) return this.serveSpill(view);
+      if (this.spill) return this.serveSpill(this.spill, view);
       const cursor = this.cursor;
       switch (cursor.kind) {
         case 'done':
@@ -205,6 +205,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       type: 'bytes',
       autoAllocateChunkSize: 64 * 1024,
       pull: async (controller) => {
+        // biome-ignore lint/style/noNonNullAssertion: autoAllocateChunkSize gives every pull one (Streams §4.7.3)
         const request = controller.byobRequest!;
         if (this.current !== node) throw readerInvalidOperation('the reader moved past the node this stream reads');
         const n = await this.readBytes(request.view as Uint8Array);
@@ -244,7 +245,6 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     }
   }
 
-
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
@@ -257,7 +257,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
   // The root part.
 
   /** Starts the body: finds the MIME structure and the root part; or a plain XML body. */
-  private async begin(): Promise<void> {
+  private async begin(): Promise<RootParser> {
     const { SaxesParser } = await loadXmlParser();
     let media: MediaType | undefined;
     const given = this.setup.contentType ?? this.setup.source.contentType;
@@ -272,7 +272,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
       // Plain XML: what gSOAP sends when there is nothing to optimize, or the text encoding.
       this.parser = new RootParser(SaxesParser, this.setup.limits, (node) => this.queue.push(node), false);
       this.mime.beginSinglePart();
-      return;
+      return this.parser;
     }
     if (media.type.startsWith('multipart/') && media.type !== 'multipart/related') {
       throw readerInvalidFormat(`the message is ${media.type}; MTOM is multipart/related (XOP §4.1)`);
@@ -290,6 +290,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     if (!headers) throw readerInvalidFormat('the multipart body has no root part');
     this.checkRootPart(headers, media);
     this.parser = new RootParser(SaxesParser, this.setup.limits, (node) => this.queue.push(node), true);
+    return this.parser;
   }
 
   /** Decides from the first bytes what a body without a Content-Type is. */
@@ -342,8 +343,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
 
   /** Reads the next span of the root part into the parser; ends it at its delimiter. */
   private async pumpRoot(): Promise<void> {
-    if (!this.parser) await this.begin();
-    const parser = this.parser!;
+    const parser = this.parser ?? (await this.begin());
     const span = await this.mime.takeContent(Infinity);
     if (span === undefined) {
       parser.close();
@@ -529,8 +529,7 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     return n;
   }
 
-  private serveSpill(view: Uint8Array): number {
-    const spill = this.spill!;
+  private serveSpill(spill: Uint8Array, view: Uint8Array): number {
     const n = Math.min(spill.length, view.length);
     view.set(spill.subarray(0, n));
     this.spill = n < spill.length ? spill.subarray(n) : undefined;

@@ -1,8 +1,9 @@
 /**
  * A node-soap `httpClient` that sends each request as streamed MTOM through this library: the
  * envelope node-soap built is copied by writeXml, its `<xop:Include href="cid:ID"/>` placeholders
- * take the attachments given in node-soap's `attachments` option (by `contentId`), and the request
- * goes over node:http with the exact Content-Length when every size is known, else chunked.
+ * take the attachments given in node-soap's `attachments` option (by `contentId`), each part keeps
+ * node-soap's Content-ID and file name, and the request goes over node:http with the exact
+ * Content-Length when every size is known, else chunked.
  *
  * node-soap calls `request(url, data, callback, headers, options, client)` (lib/http.js): `data`
  * null is a GET (a WSDL or schema fetch), a string is the envelope; `headers` carry the SOAP 1.1
@@ -14,17 +15,18 @@ import { invalidArg } from '../errors.js';
 import { requestMessage, type RequestMessageOptions } from '../node-http.js';
 import { writeAttachment, type NodeAttachmentSource } from '../node-sources.js';
 import type { MtomEncodingOptions } from '../options.js';
+import { resolvePartHeaders } from '../part-headers.js';
 import type { XmlWriter } from '../xml-writer.js';
 import { FileTextStore } from '../xml/file-store.js';
 import { copyXml, type WriteXmlHost } from '../xml/write-xml.js';
 
 /** node-soap's attachment (lib/http.js), whose `body` may also be any Node attachment source. */
 export interface SoapAttachment {
-  /** The Content-ID the envelope's `<xop:Include href="cid:…"/>` names. */
+  /** The part's Content-ID, which the envelope's `<xop:Include href="cid:…"/>` names (RFC 2392). */
   contentId: string;
   /** The part's Content-Type. Default application/octet-stream (or the element's xmime:contentType). */
   mimetype?: string;
-  /** A file name, kept for node-soap compatibility; not yet sent (no Content-Disposition). */
+  /** A file name: `Content-Disposition: attachment; filename=…` (RFC 6266, RFC 8187 when non-ASCII). */
   name?: string;
   /** A Buffer or Uint8Array, `{ path }`, a FileHandle, a Node Readable, a Blob, a ReadableStream, … */
   body: NodeAttachmentSource;
@@ -91,6 +93,8 @@ export class MtomHttpClient implements IHttpClient {
       if (typeof attachment?.contentId !== 'string') throw invalidArg('a node-soap attachment has a contentId string');
       if (attachments.has(attachment.contentId))
         throw invalidArg(`two attachments have the contentId "${attachment.contentId}"`);
+      // Checked before anything is sent: the part keeps node-soap's Content-ID and file name.
+      resolvePartHeaders({ contentId: attachment.contentId, filename: attachment.name });
       attachments.set(attachment.contentId, attachment);
     }
     const { contentType, headers } = splitHeaders(exheaders);
@@ -99,7 +103,12 @@ export class MtomHttpClient implements IHttpClient {
     const action = /;\s*action\s*=\s*"?([^";]*)"?/i.exec(contentType ?? '')?.[1];
     const host: WriteXmlHost<SoapAttachment> = {
       writeAttachment: (writer, attachment) =>
-        writeAttachment(writer, attachment.body, { contentType: attachment.mimetype, size: attachment.size }),
+        writeAttachment(writer, attachment.body, {
+          contentType: attachment.mimetype,
+          size: attachment.size,
+          contentId: attachment.contentId,
+          filename: attachment.name,
+        }),
       createStore: () => new FileTextStore(),
     };
     const { requestOptions = {} } = this.options;
@@ -152,7 +161,9 @@ export class MtomHttpClient implements IHttpClient {
     const response = await fetch(rurl, { headers: toFetchHeaders(headers) });
     const data = await response.text();
     const responseHeaders: IncomingHttpHeaders = {};
-    response.headers.forEach((value, name) => (responseHeaders[name] = value));
+    response.headers.forEach((value, name) => {
+      responseHeaders[name] = value;
+    });
     return {
       data,
       status: response.status,

@@ -1,6 +1,7 @@
 /**
  * Copies parsed XML into a writer at its current position, event by event (WsCopyNode): start
- * tags with their prefixes and namespace declarations, attributes, text, comments, end tags.
+ * tags with their prefixes and namespace declarations, attributes, text, CDATA sections,
+ * comments, processing instructions, end tags.
  * `xop:Include` placeholders and long base64 text become parts (pushBytes), keeping XOP §3: an
  * optimized element holds nothing but its xop:Include.
  */
@@ -8,6 +9,7 @@ import type { SaxesTagNS, XMLDecl } from '../xml-parser.js';
 import { invalidArg, invalidFormat, invalidOperation } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { ParseEvent } from './parse.js';
+import type { ElementName } from './source.js';
 import { decodeStored, sliceText, TextRun, type StoredText, type TextStore } from './text-run.js';
 
 const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
@@ -21,12 +23,7 @@ const SPILL_AT = 1024 * 1024;
 /** Writes a placeholder's part: `href` is the xop:Include's, already checked to be cid: or file:. */
 export type IncludeResolver = (writer: XmlWriter, href: string) => void | Promise<void>;
 
-/** An element's name, for choosing which base64 text may become a part. */
-export interface ElementName {
-  prefix: string;
-  localName: string;
-  ns: string;
-}
+export type { ElementName } from './source.js';
 
 export interface CopierOptions {
   resolveInclude: IncludeResolver;
@@ -37,12 +34,16 @@ export interface CopierOptions {
   /** Told of each part as it is queued: the placeholder's href, or `<qname>` for base64 text. */
   onPart: ((label: string) => void) | undefined;
   store: TextStore;
+  /**
+   * Runs writer calls with the output taking every byte at once (a file written synchronously),
+   * for start tags, comments and sections larger than the ring. Default: none, such a piece must
+   * fit in the ring.
+   */
+  synchronously?: (write: () => void) => void;
 }
 
 interface Frame {
   qname: string;
-  /** Namespace declarations made by this element of the source (prefix → URI). */
-  declared: Map<string, string>;
   /** An xop:Include placeholder: not written, its parent gets the part. */
   include: boolean;
   /** Whether its base64 text may become a part. */
@@ -55,7 +56,7 @@ interface Frame {
 
 export class XmlCopier {
   parts = 0;
-  /** Processing instructions left out: the writer has no call for them yet. */
+  /** Processing instructions left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
   droppedInstructions = 0;
   /** Comments left out: inside a placeholder or beside an xop:Include (XOP §3). */
   droppedComments = 0;
@@ -86,25 +87,17 @@ export class XmlCopier {
         return this.close();
       case 'text':
         return this.text(event.text);
+      case 'cdata':
+        return this.cdata(event.text);
       case 'comment':
         return this.comment(event.text);
       case 'pi':
-        this.droppedInstructions++;
-        return;
+        return this.instruction(event.target, event.data);
     }
   }
 
   private top(): Frame | undefined {
     return this.frames[this.frames.length - 1];
-  }
-
-  /** The URI a prefix has from the source's own declarations so far, if any. */
-  private declaredAbove(prefix: string): string | undefined {
-    for (let i = this.frames.length - 1; i >= 0; i--) {
-      const ns = this.frames[i].declared.get(prefix);
-      if (ns !== undefined) return ns;
-    }
-    return undefined;
   }
 
   private async open(tag: SaxesTagNS): Promise<void> {
@@ -118,26 +111,26 @@ export class XmlCopier {
     }
     const { writer } = this;
     const attributes = Object.values(tag.attributes).filter((a) => a.uri !== XMLNS_NS);
-    // A start tag goes into the ring in one piece: make room first when it may be large.
+    // A start tag goes into the ring in one piece (up to 6 bytes a character, as &quot;).
     let estimate = tag.name.length;
     for (const a of attributes) estimate += (a.name.length + a.value.length) * 6;
-    if (estimate > FLUSH_AT) await writer.flush();
-    writer.writeStartElement(tag.prefix, tag.local, tag.uri);
-    const declared = new Map<string, string>();
-    for (const [prefix, ns] of Object.entries(tag.ns)) {
-      declared.set(prefix, ns);
-      // Namespace fix-up: a binding the element's own name or attributes use is left to the
-      // writer, which declares it only where its scope lacks it (and rebinds a clashing prefix);
-      // a declaration the copied ancestors already made is not repeated.
-      const usedByName =
-        (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
-      if (!usedByName && this.declaredAbove(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
-    }
-    for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    await this.writeWhole(estimate, () => {
+      writer.writeStartElement(tag.prefix, tag.local, tag.uri);
+      for (const [prefix, ns] of Object.entries(tag.ns)) {
+        // Namespace fix-up: a binding the element's own name or attributes use is left to the
+        // writer, which declares it only where its scope lacks it (and rebinds a clashing prefix);
+        // a declaration the writer already has in scope (from the copied ancestors or its own
+        // elements around the copy) is not repeated.
+        const usedByName =
+          (tag.prefix === prefix && tag.uri === ns) || attributes.some((a) => a.prefix === prefix && a.uri === ns);
+        if (!usedByName && writer.lookupNamespace(prefix) !== ns) writer.writeXmlnsAttribute(prefix, ns);
+      }
+      for (const a of attributes) writer.writeAttribute(a.prefix, a.local, a.uri, a.value);
+    });
     const { minPartSize, optimize } = this.options;
     const eligible =
       minPartSize !== undefined && (optimize?.({ prefix: tag.prefix, localName: tag.local, ns: tag.uri }) ?? true);
-    this.frames.push({ qname: tag.name, declared, include: false, eligible, written: false, sealed: false });
+    this.frames.push({ qname: tag.name, include: false, eligible, written: false, sealed: false });
     await this.maybeFlush();
   }
 
@@ -160,7 +153,6 @@ export class XmlCopier {
     parent.sealed = true;
     this.frames.push({
       qname: tag.name,
-      declared: new Map(),
       include: true,
       eligible: false,
       written: false,
@@ -179,7 +171,37 @@ export class XmlCopier {
       await this.endRun(frame, false);
       frame.written = true;
     }
-    this.writer.writeComment(text);
+    await this.writeWhole(text.length * 3, () => this.writer.writeComment(text));
+    await this.maybeFlush();
+  }
+
+  /**
+   * A CDATA section: kept as one (the text before it ends its run, like a comment's), except
+   * where base64 text may become a part (`minPartSize`): there it is text of the run.
+   */
+  private async cdata(text: string): Promise<void> {
+    const frame = this.top();
+    if (!frame || frame.include || frame.sealed || (frame.eligible && !this.plain)) return this.text(text);
+    await this.endRun(frame, false);
+    frame.written = true;
+    await this.writeWhole(text.length * 3, () => this.writer.writeCData(text));
+    await this.maybeFlush();
+  }
+
+  /** A processing instruction: kept where it stands, except inside a placeholder or beside an xop:Include (XOP §3). */
+  private async instruction(target: string, data: string): Promise<void> {
+    const frame = this.top();
+    if (frame?.include || frame?.sealed) {
+      this.droppedInstructions++;
+      return;
+    }
+    if (frame) {
+      await this.endRun(frame, false);
+      frame.written = true;
+    }
+    await this.writeWhole((target.length + data.length) * 3, () =>
+      this.writer.writeProcessingInstruction(target, data),
+    );
     await this.maybeFlush();
   }
 
@@ -249,6 +271,19 @@ export class XmlCopier {
       frame.written = true;
       await this.maybeFlush();
     }
+  }
+
+  /**
+   * Runs writer calls that go into the ring in one piece, about `size` bytes: past FLUSH_AT the
+   * ring is emptied first, and with a `synchronously` host the calls run with the output taking
+   * bytes as they come, so a piece larger than the ring still fits.
+   */
+  private async writeWhole(size: number, write: () => void): Promise<void> {
+    if (size <= FLUSH_AT) return write();
+    await this.writer.flush();
+    const { synchronously } = this.options;
+    if (synchronously) synchronously(write);
+    else write();
   }
 
   /** Hands the ring's bytes to the output once enough are buffered (the writer's synchronous calls need room). */

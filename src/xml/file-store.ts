@@ -22,14 +22,14 @@ export class FileTextStore implements TextStore {
     }
     const at = this.size;
     const bytes = Buffer.from(text, 'latin1');
-    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, at + done);
     this.size += bytes.length;
     return at;
   }
 
   readSync(offset: number, length: number): string {
     const buffer = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length;) {
+    for (let done = 0; done < length; ) {
       const n = readSync(this.fd, buffer, done, length - done, offset + done);
       if (n === 0) throw new Error('the base64 store file was truncated');
       done += n;
@@ -39,7 +39,7 @@ export class FileTextStore implements TextStore {
 
   async read(offset: number, length: number): Promise<string> {
     const buffer = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length;) {
+    for (let done = 0; done < length; ) {
       const { bytesRead } = await readAsync(this.fd, buffer, done, length - done, offset + done);
       if (bytesRead === 0) throw new Error('the base64 store file was truncated');
       done += bytesRead;

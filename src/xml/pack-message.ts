@@ -6,7 +6,8 @@
 import { prepareMessage } from '../http-message.js';
 import { queueToReadableStream, type XmlWriterStreamOptions } from '../streams.js';
 import type { XmlWriter } from '../xml-writer.js';
-import type { XmlSource } from './parse.js';
+import type { XmlSource } from './source.js';
+import { splitCopyOptions } from './send.js';
 import type { WriteXmlOptions, WriteXmlResult } from './write-xml.js';
 
 export interface PackMessageOptions<Source> extends WriteXmlOptions<Source>, XmlWriterStreamOptions {}
@@ -29,38 +30,26 @@ export async function pack<Source>(
   options: PackMessageOptions<Source>,
   write: (writer: XmlWriter, xml: XmlSource, options: WriteXmlOptions<Source>) => Promise<WriteXmlResult>,
 ): Promise<PackedMessage> {
-  const { attachments, minPartSize, optimize, contentTypeFor, onPart, namespaces, sourceName, ...writerOptions } =
-    options;
-  let copied: Promise<WriteXmlResult> | undefined;
-  let message;
-  try {
-    message = await prepareMessage(
-      (writer) =>
-        (copied = write(writer, xml, {
-          attachments,
-          minPartSize,
-          optimize,
-          contentTypeFor,
-          onPart,
-          namespaces,
-          sourceName,
-        })).then(() => undefined),
-      { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
-    );
-  } catch (error) {
-    // The copy's own error (malformed XML, a missing attachment), not the abort it caused.
-    throw copied
-      ? await copied.then(
-          () => error,
-          (copyError: unknown) => copyError,
-        )
-      : error;
-  }
+  const { copy, rest: writerOptions } = splitCopyOptions<PackMessageOptions<Source>, WriteXmlOptions<Source>>(options);
+  let started: (copy: Promise<WriteXmlResult>) => void = () => {};
+  const copied = new Promise<WriteXmlResult>((resolve) => {
+    started = resolve;
+  });
+  // A failed copy rejects this call with its own error (prepareMessage reports the build's).
+  copied.catch(() => {});
+  const message = await prepareMessage(
+    async (writer) => {
+      const copying = write(writer, xml, copy);
+      started(copying);
+      await copying;
+    },
+    { ...writerOptions, encoding: writerOptions.encoding ?? { type: 'mtom' } },
+  );
   return {
     contentType: message.writer.contentType,
     length: message.contentLength,
     headers: message.headers,
     body: queueToReadableStream(message.queue),
-    copied: copied!,
+    copied,
   };
 }

@@ -6,16 +6,18 @@
 import { SaxesParser, type SaxesTagNS, type XMLDecl } from '../xml-parser.js';
 import { invalidArg, invalidFormat } from '../errors.js';
 
-/** What writeXml copies from: text, UTF-8 bytes, or a stream of either. */
-export type XmlSource = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
+import type { XmlSource } from './source.js';
+
+export type { XmlSource } from './source.js';
 
 export type ParseEvent =
   | { kind: 'decl'; decl: XMLDecl }
   | { kind: 'open'; tag: SaxesTagNS }
   | { kind: 'close' }
   | { kind: 'text'; text: string }
+  | { kind: 'cdata'; text: string }
   | { kind: 'comment'; text: string }
-  | { kind: 'pi'; target: string };
+  | { kind: 'pi'; target: string; data: string };
 
 // saxes 6 states (saxes.js): character data, and the inside of a CDATA section.
 const S_TEXT = 13;
@@ -51,9 +53,9 @@ export async function parseXml(
     p.on('opentag', (tag) => queue.push({ kind: 'open', tag }));
     p.on('closetag', () => queue.push({ kind: 'close' }));
     p.on('text', (text) => queue.push({ kind: 'text', text }));
-    p.on('cdata', (text) => queue.push({ kind: 'text', text }));
+    p.on('cdata', (text) => queue.push({ kind: 'cdata', text }));
     p.on('comment', (text) => queue.push({ kind: 'comment', text }));
-    p.on('processinginstruction', (pi) => queue.push({ kind: 'pi', target: pi.target }));
+    p.on('processinginstruction', (pi) => queue.push({ kind: 'pi', target: pi.target, data: pi.body }));
     return p;
   };
   const feed = (text: string, last: boolean) => {
@@ -114,7 +116,8 @@ function drainText(parser: SaxesParser<{ xmlns: true; fragment: boolean }>, queu
   const internals = parser as unknown as { state: unknown; text: unknown };
   if ((internals.state === S_TEXT || internals.state === S_CDATA) && typeof internals.text === 'string') {
     if (internals.text.length >= DRAIN_TEXT_AT) {
-      queue.push({ kind: 'text', text: internals.text });
+      // A CDATA section taken out in pieces is copied as consecutive sections: the same text.
+      queue.push({ kind: internals.state === S_CDATA ? 'cdata' : 'text', text: internals.text });
       internals.text = '';
     }
   }

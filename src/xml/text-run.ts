@@ -59,7 +59,7 @@ export interface StoredText {
   length: number;
 }
 
-const enum Char {
+enum Char {
   Tab = 0x09,
   Lf = 0x0a,
   Cr = 0x0d,
@@ -186,7 +186,7 @@ export class TextRun {
 
 /** Splits text into slices of at most TEXT_SLICE characters, never between a surrogate pair. */
 export function* sliceText(text: string): Generator<string> {
-  for (let at = 0; at < text.length;) {
+  for (let at = 0; at < text.length; ) {
     let end = Math.min(text.length, at + TEXT_SLICE);
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
@@ -203,7 +203,7 @@ export async function* decodeStored(
 ): AsyncGenerator<Uint8Array> {
   let carry = '';
   const end = region.offset + region.length;
-  for (let at = region.offset; at < end;) {
+  for (let at = region.offset; at < end; ) {
     const n = Math.min(chunkChars, end - at);
     const digits = carry + (await store.read(at, n)).replace(/[\t\n\r ]+/g, '');
     at += n;

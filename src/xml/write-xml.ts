@@ -6,8 +6,9 @@
  */
 import { invalidArg } from '../errors.js';
 import type { XmlWriter } from '../xml-writer.js';
-import { XmlCopier, type ElementName, type IncludeResolver } from './copier.js';
-import { parseXml, type XmlSource } from './parse.js';
+import { XmlCopier, type IncludeResolver } from './copier.js';
+import { parseXml } from './parse.js';
+import type { ElementName, XmlSource } from './source.js';
 import { MemoryTextStore, type TextStore } from './text-run.js';
 
 export interface WriteXmlOptions<Source> {
@@ -43,7 +44,7 @@ export interface WriteXmlResult {
   parts: number;
   /** Attachment names no placeholder referred to. */
   unusedAttachments: string[];
-  /** Processing instructions left out: the writer cannot write them yet. */
+  /** Processing instructions left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
   droppedInstructions: number;
   /** Comments left out because they stood inside a placeholder or beside an xop:Include (XOP §3). */
   droppedComments: number;
@@ -54,6 +55,13 @@ export interface WriteXmlHost<Source> {
   writeAttachment(writer: XmlWriter, source: Source, contentType: string | undefined): void | Promise<void>;
   /** Writes the part for `href="file:…"`; undefined where files cannot be read (browsers). */
   writeFile?(writer: XmlWriter, href: string, contentType: string | undefined): void | Promise<void>;
+  /**
+   * Writes the part for every placeholder, `cid:` and `file:` alike, in place of `attachments`
+   * and writeFile: for a host that resolves hrefs its own way (the command line's --attach).
+   */
+  writeInclude?(writer: XmlWriter, href: string, contentType: string | undefined): void | Promise<void>;
+  /** Runs writer calls with the output taking every byte at once (see CopierOptions.synchronously). */
+  synchronously?: (write: () => void) => void;
   createStore(): TextStore;
 }
 
@@ -72,6 +80,7 @@ export async function copyXml<Source>(
       throw invalidArg('minPartSize is a whole number of bytes, at least 1');
     }
     const resolveInclude: IncludeResolver = (target, href) => {
+      if (host.writeInclude) return host.writeInclude(target, href, options.contentTypeFor?.(href));
       if (/^cid:/i.test(href)) {
         const raw = href.slice(4);
         const name = attachments.has(raw) ? raw : cidName(raw);
@@ -85,7 +94,8 @@ export async function copyXml<Source>(
       return host.writeFile(target, href, options.contentTypeFor?.(href));
     };
     const { optimize, onPart } = options;
-    const copier = new XmlCopier(writer, { resolveInclude, minPartSize, optimize, onPart, store });
+    const { synchronously } = host;
+    const copier = new XmlCopier(writer, { resolveInclude, minPartSize, optimize, onPart, store, synchronously });
     await parseXml(
       source,
       async (events) => {

@@ -45,11 +45,14 @@ function setup(): void {
   expect(mimeSetBoundary(b.dataStart, b.length)).toBe(0);
 }
 
-function header(first: i32, id: string, type: string, enc: string): i32 {
+function header(first: i32, id: string, type: string, enc: string, extra: string = ""): i32 {
   let i = bytesOf(id);
   let t = bytesOf(type);
   let e = bytesOf(enc);
-  return mimeWritePartHeader(first, i.dataStart, i.length, t.dataStart, t.length, e.dataStart, e.length);
+  let x = bytesOf(extra);
+  return mimeWritePartHeader(
+    first, i.dataStart, i.length, t.dataStart, t.length, e.dataStart, e.length, x.dataStart, x.length,
+  );
 }
 
 describe("mime framing", () => {
@@ -83,6 +86,19 @@ describe("mime framing", () => {
     expect(header(0, "part1@x", "application/octet-stream", "binary")).toBe(want.length);
     expect(takeAll()).toBe(want);
   });
+  test("extra header lines go after Content-Transfer-Encoding, before the empty line", () => {
+    setup();
+    let extra = "Content-Disposition: attachment; filename=\"a.pdf\"\r\nContent-Description: scan\r\n";
+    let want =
+      "\r\n--" + BOUNDARY + "\r\n" +
+      "Content-ID: <part1@x>\r\n" +
+      "Content-Type: application/pdf\r\n" +
+      "Content-Transfer-Encoding: binary\r\n" +
+      extra +
+      "\r\n";
+    expect(header(0, "part1@x", "application/pdf", "binary", extra)).toBe(want.length);
+    expect(takeAll()).toBe(want);
+  });
   test("close delimiter", () => {
     setup();
     let want = "\r\n--" + BOUNDARY + "--\r\n";
@@ -110,18 +126,22 @@ describe("mime framing", () => {
     let ids = ["a@b", ROOT_ID, "1.root@x", "x".repeat(256)];
     let types = ["application/octet-stream", ROOT_TYPE, "image/png; name=\"a b\""];
     let encodings = ["binary", "8bit"];
+    let extras = ["", "Content-Location: a/b\r\n", "Content-Description: " + "d".repeat(900) + "\r\n"];
     for (let f = 0; f < 2; f++) {
       for (let i = 0; i < ids.length; i++) {
         for (let t = 0; t < types.length; t++) {
           for (let e = 0; e < encodings.length; e++) {
-            let id = bytesOf(ids[i]);
-            let type = bytesOf(types[t]);
-            let enc = bytesOf(encodings[e]);
-            let used = ringUsed();
-            let written = header(f, ids[i], types[t], encodings[e]);
-            expect(ringUsed() - used).toBe(<u32>written);
-            expect(mimePartHeaderLength(f, id.length, type.length, enc.length)).toBe(written);
-            takeAll();
+            for (let x = 0; x < extras.length; x++) {
+              let id = bytesOf(ids[i]);
+              let type = bytesOf(types[t]);
+              let enc = bytesOf(encodings[e]);
+              let extra = bytesOf(extras[x]);
+              let used = ringUsed();
+              let written = header(f, ids[i], types[t], encodings[e], extras[x]);
+              expect(ringUsed() - used).toBe(<u32>written);
+              expect(mimePartHeaderLength(f, id.length, type.length, enc.length, extra.length)).toBe(written);
+              takeAll();
+            }
           }
         }
       }

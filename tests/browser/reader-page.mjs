@@ -6,6 +6,19 @@ import { createXmlReader, createXmlWriter, readMessage } from '../../dist/index.
 const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
 const sha256 = async (bytes) => hex(await crypto.subtle.digest('SHA-256', bytes));
 
+/** The current node's content, read with readBytes through `view` until it gives 0 bytes. */
+async function readContent(reader, view) {
+  const chunks = [];
+  for (let n = await reader.readBytes(view); n > 0; n = await reader.readBytes(view)) chunks.push(view.slice(0, n));
+  const bytes = new Uint8Array(chunks.reduce((size, c) => size + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return bytes;
+}
+
 /** `bytes` as a ReadableStream of `size`-byte chunks. */
 function chunkStream(bytes, size) {
   let at = 0;
@@ -25,10 +38,7 @@ async function streamDigest(reader) {
   const parts = [];
   for await (const node of reader) {
     if (node.type === 'bytes') {
-      const chunks = [];
-      for (let n; (n = await reader.readBytes(view)) > 0; ) chunks.push(view.slice(0, n));
-      const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+      const bytes = await readContent(reader, view);
       parts.push(`${node.contentId} ${node.contentType} ${bytes.length} ${await sha256(bytes)}`);
       events.push('bytes');
     } else {
@@ -93,10 +103,7 @@ export async function writerRoundTrip(simd) {
   const view = new Uint8Array(65536);
   for await (const node of reader) {
     if (node.type === 'bytes' || (node.type === 'text' && node.value === 'c21hbGw=')) {
-      const chunks = [];
-      for (let n; (n = await reader.readBytes(view)) > 0; ) chunks.push(view.slice(0, n));
-      const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-      chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+      const bytes = await readContent(reader, view);
       got.push(await sha256(bytes));
     }
   }

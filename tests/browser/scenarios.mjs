@@ -192,7 +192,7 @@ export const scenarios = {
       writer.writeStartElement('', 'Pushed', 'urn:example');
       writer.pushBytes(
         async (sink) => {
-          for (let at = 0; at < pushed.length;) {
+          for (let at = 0; at < pushed.length; ) {
             const view = await sink.reserve(Math.min(5000, pushed.length - at));
             view.set(pushed.subarray(at, at + view.length));
             await sink.commit(view.length);

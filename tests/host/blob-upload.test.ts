@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { BlobMessageOutput } from '../../src/blob-message.js';
 import { createXmlWriter, postMessage, writeAttachment, XmlWriterError, type XmlWriter } from '../../src/index.js';
 import type { TransferProgress } from '../../src/streams.js';
@@ -74,7 +74,7 @@ describe("postMessage with upload: 'blob'", () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('sends the streamed message byte for byte, with its exact Content-Length, never reading the Blobs', async () => {
+  test('sends the streamed message byte for byte, with its exact Content-Length, never reading the Blobs', async () => {
     const bytes = [pattern(300_001, 2), pattern(0, 3), pattern(70_000, 4)];
     const attachments = bytes.map((b, i) => new UnreadableBlob([b], { type: i === 2 ? 'image/png' : '' }));
     const progress: TransferProgress[] = [];
@@ -100,14 +100,14 @@ describe("postMessage with upload: 'blob'", () => {
     assert.deepEqual(progress, [{ bytesSent: expected.length, totalBytes: expected.length }]);
   });
 
-  it('reads Blobs with the text encoding (base64 inline), where no part can reference them', async () => {
+  test('reads Blobs with the text encoding (base64 inline), where no part can reference them', async () => {
     const data = pattern(5000, 5);
     await postMessage(url, (writer) => build(writer, [new Blob([data])]), { upload: 'blob' });
     const body = received.at(-1)!.body.toString('utf8');
     assert.ok(body.includes(`<Data>${Buffer.from(data).toString('base64')}</Data>`));
   });
 
-  it('a failing build aborts the writer and sends nothing', async () => {
+  test('a failing build aborts the writer and sends nothing', async () => {
     const before = received.length;
     const failure = new Error('build failed');
     await assert.rejects(
@@ -124,7 +124,7 @@ describe("postMessage with upload: 'blob'", () => {
     assert.equal(received.length, before);
   });
 
-  it('an aborted signal stops it with WS_E_OPERATION_ABORTED before anything is sent', async () => {
+  test('an aborted signal stops it with WS_E_OPERATION_ABORTED before anything is sent', async () => {
     const before = received.length;
     const controller = new AbortController();
     await assert.rejects(
@@ -141,7 +141,7 @@ describe("postMessage with upload: 'blob'", () => {
     assert.equal(received.length, before);
   });
 
-  it('refuses an unknown upload mode with E_INVALIDARG', async () => {
+  test('refuses an unknown upload mode with E_INVALIDARG', async () => {
     await assert.rejects(
       postMessage(url, () => {}, { upload: 'chunks' as 'blob' }),
       (error) => error instanceof XmlWriterError && error.code === 'E_INVALIDARG',
@@ -150,7 +150,7 @@ describe("postMessage with upload: 'blob'", () => {
 });
 
 describe('BlobMessageOutput', () => {
-  it('places each referenced Blob where its part body starts, across any split of the output', async () => {
+  test('places each referenced Blob where its part body starts, across any split of the output', async () => {
     for (const ringSize of [4096, 5000, 65536]) {
       const message = new BlobMessageOutput();
       const writer = await createXmlWriter({ encoding: MTOM, ringSize, output: message.output });

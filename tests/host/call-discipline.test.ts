@@ -1,7 +1,7 @@
 // The call discipline alone, without a writer: one call at a time, none from inside a callback
 // except the callback's own sink, none after the end, owed content, and faults that stick.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { CallDiscipline } from '../../src/call-discipline.js';
 import { ErrorCodes, XmlWriterError, type XmlWriterErrorCode } from '../../src/errors.js';
@@ -27,32 +27,46 @@ async function assertFaultedBy(discipline: CallDiscipline, failure: unknown): Pr
 }
 
 describe('synchronous calls', () => {
-  it('run and return their result', () => {
+  test('run and return their result', () => {
     const discipline = new CallDiscipline();
-    assert.equal(discipline.call('a', () => 42), 42);
-    assert.equal(discipline.call('b', () => 'x'), 'x');
+    assert.equal(
+      discipline.call('a', () => 42),
+      42,
+    );
+    assert.equal(
+      discipline.call('b', () => 'x'),
+      'x',
+    );
     assert.equal(discipline.isFaulted, false);
   });
 
-  it('a failure inside a call faults for good', async () => {
+  test('a failure inside a call faults for good', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('bad');
-    assert.throws(() => discipline.call('a', () => {
-      throw failure;
-    }), (error) => error === failure);
+    assert.throws(
+      () =>
+        discipline.call('a', () => {
+          throw failure;
+        }),
+      (error) => error === failure,
+    );
     await assertFaultedBy(discipline, failure);
   });
 
-  it('a call inside a call is refused', async () => {
+  test('a call inside a call is refused', async () => {
     const discipline = new CallDiscipline();
     let inner: unknown;
-    assert.throws(() => discipline.call('outer', () => {
-      try {
-        discipline.call('inner', () => {});
-      } catch (error) {
-        inner = error;
-      }
-    }), (error) => error === inner);
+    assert.throws(
+      () =>
+        discipline.call('outer', () => {
+          try {
+            discipline.call('inner', () => {});
+          } catch (error) {
+            inner = error;
+          }
+        }),
+      (error) => error === inner,
+    );
     assert.ok(isCode('WS_E_INVALID_OPERATION')(inner));
     await assertFaultedBy(discipline, inner);
   });
@@ -60,7 +74,7 @@ describe('synchronous calls', () => {
 
 describe('callbacks', () => {
   for (const kind of ['output', 'producer', 'pull', 'progress'] as const) {
-    it(`a call from inside ${kind} is refused, even if the callback swallows the refusal`, async () => {
+    test(`a call from inside ${kind} is refused, even if the callback swallows the refusal`, async () => {
       const discipline = new CallDiscipline();
       let inner: unknown;
       const outer = () =>
@@ -80,7 +94,7 @@ describe('callbacks', () => {
     });
   }
 
-  it('a producer may call its own sink, nothing else', async () => {
+  test('a producer may call its own sink, nothing else', async () => {
     const discipline = new CallDiscipline();
     const own = {};
     const other = {};
@@ -104,7 +118,7 @@ describe('callbacks', () => {
     assert.equal(discipline.isFaulted, true);
   });
 
-  it('a sink call from inside the output callback is refused', () => {
+  test('a sink call from inside the output callback is refused', () => {
     const discipline = new CallDiscipline();
     const sink = {};
     const fromOutput = () => discipline.inCallback('output', undefined, () => discipline.sinkCall(sink, () => {}));
@@ -115,36 +129,49 @@ describe('callbacks', () => {
     assert.equal(discipline.isFaulted, true);
   });
 
-  it('a callback frame ends with the callback, even when it throws', () => {
+  test('a callback frame ends with the callback, even when it throws', () => {
     const discipline = new CallDiscipline();
-    assert.throws(() => discipline.inCallback('output', undefined, () => {
-      throw new Error('x');
-    }));
-    assert.equal(discipline.call('after', () => 1), 1);
+    assert.throws(() =>
+      discipline.inCallback('output', undefined, () => {
+        throw new Error('x');
+      }),
+    );
+    assert.equal(
+      discipline.call('after', () => 1),
+      1,
+    );
   });
 });
 
 describe('asynchronous calls and owed content', () => {
-  it('an asynchronous call holds the writer until it settles', async () => {
+  test('an asynchronous call holds the writer until it settles', async () => {
     const discipline = new CallDiscipline();
     let finish!: () => void;
     const pending = discipline.callAsync('flush', () => new Promise<void>((resolve) => (finish = resolve)));
-    assert.throws(() => discipline.call('writeChars', () => {}), (error) =>
-      isCode('WS_E_INVALID_OPERATION')(error) && /before flush settled/.test((error as Error).message));
+    assert.throws(
+      () => discipline.call('writeChars', () => {}),
+      (error) => isCode('WS_E_INVALID_OPERATION')(error) && /before flush settled/.test((error as Error).message),
+    );
     finish();
     // The refusal faulted the writer, so the held call reports that failure.
     await assert.rejects(pending, isCode('WS_E_INVALID_OPERATION'));
   });
 
-  it('after it settles, calls are accepted again', async () => {
+  test('after it settles, calls are accepted again', async () => {
     const discipline = new CallDiscipline();
     assert.equal(await discipline.callAsync('flush', async () => 7), 7);
     assert.equal(await discipline.callMaybeAsync('pushBytes', () => tick().then(() => {})), undefined);
-    assert.equal(discipline.callMaybeAsync('pushBytes', () => undefined), undefined);
-    assert.equal(discipline.call('writeChars', () => 1), 1);
+    assert.equal(
+      discipline.callMaybeAsync('pushBytes', () => undefined),
+      undefined,
+    );
+    assert.equal(
+      discipline.call('writeChars', () => 1),
+      1,
+    );
   });
 
-  it('a held call returns as soon as the writer faults, though what it waits on never settles', async () => {
+  test('a held call returns as soon as the writer faults, though what it waits on never settles', async () => {
     const discipline = new CallDiscipline();
     const pending = discipline.callAsync('end', () => new Promise<void>(() => {}));
     const failure = new Error('aborted');
@@ -153,7 +180,7 @@ describe('asynchronous calls and owed content', () => {
     await assertFaultedBy(discipline, failure);
   });
 
-  it('a held call that repeats an earlier failure is no unhandled rejection', async () => {
+  test('a held call that repeats an earlier failure is no unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', listener);
@@ -168,16 +195,18 @@ describe('asynchronous calls and owed content', () => {
     assert.deepEqual(unhandled, []);
   });
 
-  it('owed content holds the writer until it is paid', async () => {
+  test('owed content holds the writer until it is paid', async () => {
     const discipline = new CallDiscipline();
     const owed = discipline.owe('writeAttachment');
-    assert.throws(() => discipline.call('writeEndElement', () => {}), (error) =>
-      isCode('WS_E_INVALID_OPERATION')(error) && /still owed/.test((error as Error).message));
+    assert.throws(
+      () => discipline.call('writeEndElement', () => {}),
+      (error) => isCode('WS_E_INVALID_OPERATION')(error) && /still owed/.test((error as Error).message),
+    );
     assert.equal(discipline.isFaulted, true);
     assert.throws(() => owed.pay(() => undefined), isCode('WS_E_OBJECT_FAULTED'));
   });
 
-  it('paid content runs as the claiming call, then the writer is free', async () => {
+  test('paid content runs as the claiming call, then the writer is free', async () => {
     const discipline = new CallDiscipline();
     const owed = discipline.owe('writeAttachment');
     await tick();
@@ -188,10 +217,13 @@ describe('asynchronous calls and owed content', () => {
 
     const fresh = new CallDiscipline();
     await fresh.owe('writeAttachment').pay(() => tick().then(() => {}));
-    assert.equal(fresh.call('next', () => 'free'), 'free');
+    assert.equal(
+      fresh.call('next', () => 'free'),
+      'free',
+    );
   });
 
-  it('content that will never come faults the writer with its reason', async () => {
+  test('content that will never come faults the writer with its reason', async () => {
     const discipline = new CallDiscipline();
     const failure = new XmlWriterError('WS_E_INVALID_FORMAT', 'no such file');
     discipline.owe('writeAttachment').default(failure);
@@ -200,14 +232,14 @@ describe('asynchronous calls and owed content', () => {
 });
 
 describe('the end of the message', () => {
-  it('before the last byte is handed over, abort() faults', async () => {
+  test('before the last byte is handed over, abort() faults', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('stop');
     discipline.abort(failure);
     await assertFaultedBy(discipline, failure);
   });
 
-  it('once the last byte is handed over, abort() does nothing and calls are refused without a fault', async () => {
+  test('once the last byte is handed over, abort() does nothing and calls are refused without a fault', async () => {
     const discipline = new CallDiscipline();
     let deliver!: () => void;
     const ending = discipline.callAsync('end', async () => {
@@ -230,7 +262,7 @@ describe('the end of the message', () => {
     assert.equal(discipline.signal.aborted, false);
   });
 
-  it('an output that fails the last delivery still fails end() and closed', async () => {
+  test('an output that fails the last delivery still fails end() and closed', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('socket closed');
     const ending = discipline.callAsync('end', async () => {
@@ -243,12 +275,15 @@ describe('the end of the message', () => {
     assert.equal(discipline.isFaulted, true);
   });
 
-  it('a faulted writer cannot hand over', async () => {
+  test('a faulted writer cannot hand over', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('x');
     discipline.fail(failure);
     discipline.handOver();
-    assert.throws(() => discipline.end(), (error) => error === failure);
+    assert.throws(
+      () => discipline.end(),
+      (error) => error === failure,
+    );
     discipline.abort(new Error('later'));
     await assert.rejects(discipline.closed, (error) => error === failure);
   });

@@ -23,7 +23,8 @@ const producers: Record<string, Producer> = {
     }),
   'pushBytes, awaited writes of buffer lists': (w, b) =>
     w.pushBytes(async (sink) => {
-      for (let at = 0; at < b.length; at += 9000) await sink.write([b.subarray(at, at + 4000), b.subarray(at + 4000, at + 9000)]);
+      for (let at = 0; at < b.length; at += 9000)
+        await sink.write([b.subarray(at, at + 4000), b.subarray(at + 4000, at + 9000)]);
     }),
   'pushBytes, reserve/commit (sync fill)': (w, b) =>
     w.pushBytes(async (sink: BytesSink) => {
@@ -65,7 +66,12 @@ const outputs: Record<string, () => Output> = {
   buffered: () => ({ result: () => new Uint8Array() }),
   'sync callback': () => {
     const chunks: Uint8Array[] = [];
-    return { output: (views) => void views.forEach((v) => chunks.push(v.slice())), result: () => Buffer.concat(chunks) };
+    return {
+      output: (views) => {
+        for (const v of views) chunks.push(v.slice());
+      },
+      result: () => Buffer.concat(chunks),
+    };
   },
   'async callback that reads the views late': () => {
     const chunks: Uint8Array[] = [];
@@ -87,7 +93,8 @@ async function writeMessage(
   ringSize: number,
 ): Promise<Uint8Array> {
   const writer = await createXmlWriter({
-    encoding: encoding === 'mtom'
+    encoding:
+      encoding === 'mtom'
         ? { type: 'mtom', boundary: 'uuid:delivery', startUri: 'root@delivery', maxInlineByteCount: 0 }
         : { type: 'text' },
     output: out.output,

@@ -39,159 +39,404 @@ const cases: Case[] = [
   ['a prefix that is not an NCName', 'E_INVALIDARG', (w) => w.writeStartElement('a b', 'c', 'urn:x')],
   ['a prefixed element without a namespace', 'E_INVALIDARG', (w) => w.writeStartElement('p', 'a', '')],
   ['binding xml to another namespace', 'E_INVALIDARG', (w) => w.writeStartElement('xml', 'a', 'urn:x')],
-  ['binding the xmlns prefix', 'E_INVALIDARG', (w) => (open(w), w.writeXmlnsAttribute('xmlns', 'urn:x'))],
-  ['an xmlns attribute through writeAttribute', 'E_INVALIDARG', (w) => (open(w), w.writeAttribute(undefined, 'xmlns', '', 'urn:x'))],
-  ['a comment containing --', 'E_INVALIDARG', (w) => (open(w), w.writeComment('a -- b'))],
-  ['a comment ending in -', 'E_INVALIDARG', (w) => (open(w), w.writeComment('a -'))],
-  ['a non-string attribute value', 'E_INVALIDARG', (w) => (open(w), w.writeAttribute(undefined, 'a', '', 1 as unknown as string))],
-  ['writeBytes of a non-Uint8Array', 'E_INVALIDARG', (w) => (open(w), w.writeBytes('x' as unknown as Uint8Array))],
-  ['a part Content-Type with CRLF', 'E_INVALIDARG', (w) => (open(w), w.pushBytes(() => {}, { contentType: 'text/plain\r\nX-Evil: 1' }))],
-  ['an xmime:contentType that is not a media type', 'E_INVALIDARG', (w) => {
-    open(w);
-    w.writeAttribute('xmime', 'contentType', XMIME, 'not a type');
-    w.pushBytes(() => {});
-  }],
-  ['a pullBytes count beyond the view', 'E_INVALIDARG', async (w) => {
-    open(w);
-    w.pullBytes((view) => view.length + 1);
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
-  ['sink.reserve(0)', 'E_INVALIDARG', async (w) => {
-    open(w);
-    w.pushBytes((sink) => void sink.reserve(0));
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
+  [
+    'binding the xmlns prefix',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeXmlnsAttribute('xmlns', 'urn:x');
+    },
+  ],
+  [
+    'an xmlns attribute through writeAttribute',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeAttribute(undefined, 'xmlns', '', 'urn:x');
+    },
+  ],
+  [
+    'a comment containing --',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeComment('a -- b');
+    },
+  ],
+  [
+    'a comment ending in -',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeComment('a -');
+    },
+  ],
+  [
+    'an attribute value of no XML Schema type',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeAttribute(undefined, 'a', '', Symbol('x') as unknown as string);
+    },
+  ],
+  [
+    'writeBytes of a non-Uint8Array',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeBytes('x' as unknown as Uint8Array);
+    },
+  ],
+  [
+    'a part Content-Type with CRLF',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.pushBytes(() => {}, { contentType: 'text/plain\r\nX-Evil: 1' });
+    },
+  ],
+  [
+    'an xmime:contentType that is not a media type',
+    'E_INVALIDARG',
+    (w) => {
+      open(w);
+      w.writeAttribute('xmime', 'contentType', XMIME, 'not a type');
+      w.pushBytes(() => {});
+    },
+  ],
+  [
+    'a pullBytes count beyond the view',
+    'E_INVALIDARG',
+    async (w) => {
+      open(w);
+      w.pullBytes((view) => view.length + 1);
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
+  [
+    'sink.reserve(0)',
+    'E_INVALIDARG',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => void sink.reserve(0));
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
 
   // WS_E_INVALID_OPERATION: calls out of order.
   ['writeEndElement without an open element', 'WS_E_INVALID_OPERATION', (w) => w.writeEndElement()],
-  ['a second root element', 'WS_E_INVALID_OPERATION', (w) => {
-    w.writeStartElement(undefined, 'a', '');
-    w.writeEndElement();
-    w.writeStartElement(undefined, 'b', '');
-  }],
+  [
+    'a second root element',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      w.writeStartElement(undefined, 'a', '');
+      w.writeEndElement();
+      w.writeStartElement(undefined, 'b', '');
+    },
+  ],
   ['character data outside the root element', 'WS_E_INVALID_OPERATION', (w) => w.writeChars('x')],
-  ['an attribute after content', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.writeChars('x'), w.writeAttribute(undefined, 'a', '', 'v'))],
-  ['a duplicate attribute', 'WS_E_INVALID_OPERATION', (w) => {
-    open(w);
-    w.writeAttribute('p', 'a', 'urn:x', '1');
-    w.writeAttribute('q', 'a', 'urn:x', '2');
-  }],
-  ['rebinding a prefix the element uses', 'WS_E_INVALID_OPERATION', (w) => {
-    w.writeStartElement('p', 'a', 'urn:one');
-    w.writeAttribute('p', 'b', 'urn:two', 'v');
-  }],
-  ['a caller-written xop:Include', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.writeStartElement('xop', 'Include', 'http://www.w3.org/2004/08/xop/include'))],
-  ['text after binary content', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.writeBytes(new Uint8Array(1)), w.writeChars('x'))],
-  ['a comment beside binary content', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.writeBytes(new Uint8Array(1)), w.writeComment('x'))],
-  ['binary content after text', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.writeChars('x'), w.writeBytes(new Uint8Array(1)))],
-  ['an element beside pushed bytes', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.pushBytes(() => {}), w.writeStartElement(undefined, 'x', ''))],
-  ['two pushBytes in one element', 'WS_E_INVALID_OPERATION', (w) => (open(w), w.pushBytes(() => {}), w.pushBytes(() => {}))],
+  [
+    'an attribute after content',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeChars('x');
+      w.writeAttribute(undefined, 'a', '', 'v');
+    },
+  ],
+  [
+    'a duplicate attribute',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeAttribute('p', 'a', 'urn:x', '1');
+      w.writeAttribute('q', 'a', 'urn:x', '2');
+    },
+  ],
+  [
+    'rebinding a prefix the element uses',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      w.writeStartElement('p', 'a', 'urn:one');
+      w.writeAttribute('p', 'b', 'urn:two', 'v');
+    },
+  ],
+  [
+    'a caller-written xop:Include',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeStartElement('xop', 'Include', 'http://www.w3.org/2004/08/xop/include');
+    },
+  ],
+  [
+    'text after binary content',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeBytes(new Uint8Array(1));
+      w.writeChars('x');
+    },
+  ],
+  [
+    'a comment beside binary content',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeBytes(new Uint8Array(1));
+      w.writeComment('x');
+    },
+  ],
+  [
+    'binary content after text',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.writeChars('x');
+      w.writeBytes(new Uint8Array(1));
+    },
+  ],
+  [
+    'an element beside pushed bytes',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.pushBytes(() => {});
+      w.writeStartElement(undefined, 'x', '');
+    },
+  ],
+  [
+    'two pushBytes in one element',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      w.pushBytes(() => {});
+      w.pushBytes(() => {});
+    },
+  ],
   ['binary content outside an element', 'WS_E_INVALID_OPERATION', (w) => w.writeBytes(new Uint8Array(1))],
   ['end() before the root element', 'WS_E_INVALID_OPERATION', (w) => w.end()],
-  ['a write after end()', 'WS_E_INVALID_OPERATION', async (w) => {
-    w.writeStartElement(undefined, 'a', '');
-    await w.end();
-    w.writeStartElement(undefined, 'b', '');
-  }, undefined, true],
-  ['a call while an async pushBytes runs (text)', 'WS_E_INVALID_OPERATION', (w) => {
-    open(w);
-    void (w.pushBytes(() => tick()) as Promise<void>).catch(() => {});
-    w.writeEndElement();
-  }, { encoding: { type: 'text' } }],
-  ['a sink used after its callback finished', 'WS_E_INVALID_OPERATION', async (w) => {
-    let kept: { write(b: Uint8Array): unknown } | undefined;
-    open(w);
-    w.pushBytes((sink) => void (kept = sink));
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-    kept!.write(new Uint8Array(1));
-  }, { encoding: { type: 'text' } }],
-  ['a sync producer that ignores a pending sink write', 'WS_E_INVALID_OPERATION', async (w) => {
-    open(w);
-    w.pushBytes((sink) => {
-      for (let i = 0; i < 4; i++) void sink.write(new Uint8Array(3000));
-    });
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }, { ringSize: 4096, output: () => tick() }],
+  [
+    'a write after end()',
+    'WS_E_INVALID_OPERATION',
+    async (w) => {
+      w.writeStartElement(undefined, 'a', '');
+      await w.end();
+      w.writeStartElement(undefined, 'b', '');
+    },
+    undefined,
+    true,
+  ],
+  [
+    'a call while an async pushBytes runs (text)',
+    'WS_E_INVALID_OPERATION',
+    (w) => {
+      open(w);
+      void (w.pushBytes(() => tick()) as Promise<void>).catch(() => {});
+      w.writeEndElement();
+    },
+    { encoding: { type: 'text' } },
+  ],
+  [
+    'a sink used after its callback finished',
+    'WS_E_INVALID_OPERATION',
+    async (w) => {
+      let kept: { write(b: Uint8Array): unknown } | undefined;
+      open(w);
+      w.pushBytes((sink) => {
+        kept = sink;
+      });
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+      kept!.write(new Uint8Array(1));
+    },
+    { encoding: { type: 'text' } },
+  ],
+  [
+    'a sync producer that ignores a pending sink write',
+    'WS_E_INVALID_OPERATION',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => {
+        for (let i = 0; i < 4; i++) void sink.write(new Uint8Array(3000));
+      });
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+    { ringSize: 4096, output: () => tick() },
+  ],
 
   // WS_E_QUOTA_EXCEEDED: WWSAPI's writer quotas and the ring.
-  ['maxDepth', 'WS_E_QUOTA_EXCEEDED', (w) => {
-    for (let i = 0; i < 4; i++) w.writeStartElement(undefined, 'a', '');
-  }, { maxDepth: 3 }],
-  ['maxAttributes', 'WS_E_QUOTA_EXCEEDED', (w) => {
-    open(w);
-    for (let i = 0; i < 3; i++) w.writeAttribute(undefined, `a${i}`, '', '');
-  }, { maxAttributes: 2 }],
-  ['maxNamespaces', 'WS_E_QUOTA_EXCEEDED', (w) => {
-    open(w);
-    for (let i = 0; i < 3; i++) w.writeXmlnsAttribute(`p${i}`, `urn:${i}`);
-  }, { maxNamespaces: 2 }],
-  ['maxMimePartsBufferSize', 'WS_E_QUOTA_EXCEEDED', (w) => {
-    open(w);
-    w.writeBytes(new Uint8Array(600));
-    w.writeBytes(new Uint8Array(600));
-  }, { maxMimePartsBufferSize: 1000 }],
-  ['the ring filling in a sync write while the output is async', 'WS_E_QUOTA_EXCEEDED', (w) => {
-    open(w);
-    w.writeChars('x'.repeat(10_000));
-  }, { ringSize: 4096, output: () => tick() }],
+  [
+    'maxDepth',
+    'WS_E_QUOTA_EXCEEDED',
+    (w) => {
+      for (let i = 0; i < 4; i++) w.writeStartElement(undefined, 'a', '');
+    },
+    { maxDepth: 3 },
+  ],
+  [
+    'maxAttributes',
+    'WS_E_QUOTA_EXCEEDED',
+    (w) => {
+      open(w);
+      for (let i = 0; i < 3; i++) w.writeAttribute(undefined, `a${i}`, '', '');
+    },
+    { maxAttributes: 2 },
+  ],
+  [
+    'maxNamespaces',
+    'WS_E_QUOTA_EXCEEDED',
+    (w) => {
+      open(w);
+      for (let i = 0; i < 3; i++) w.writeXmlnsAttribute(`p${i}`, `urn:${i}`);
+    },
+    { maxNamespaces: 2 },
+  ],
+  [
+    'maxMimePartsBufferSize',
+    'WS_E_QUOTA_EXCEEDED',
+    (w) => {
+      open(w);
+      w.writeBytes(new Uint8Array(600));
+      w.writeBytes(new Uint8Array(600));
+    },
+    { maxMimePartsBufferSize: 1000 },
+  ],
+  [
+    'the ring filling in a sync write while the output is async',
+    'WS_E_QUOTA_EXCEEDED',
+    (w) => {
+      open(w);
+      w.writeChars('x'.repeat(10_000));
+    },
+    { ringSize: 4096, output: () => tick() },
+  ],
 
   // WS_E_INVALID_FORMAT: characters XML 1.0 forbids, boundary collisions, size mismatches.
-  ['a C0 control in text', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeChars('a\u0001b'))],
-  ['U+FFFE in text', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeChars('\uFFFE'))],
-  ['a lone surrogate in text', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeChars('a\uD800b'))],
-  ['a C0 control in a comment', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeComment('\u0007'))],
-  ['a C0 control in an attribute value', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeAttribute(undefined, 'a', '', '\u0008'))],
-  ['malformed UTF-8 in writeCharsUtf8', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeCharsUtf8(new Uint8Array([0x61, 0xc0, 0x80])))],
-  ['the boundary inside a part', 'WS_E_INVALID_FORMAT', async (w) => {
-    open(w);
-    w.pushBytes((sink) => sink.write(new TextEncoder().encode(`xx${BOUNDARY}xx`)));
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
-  ['the boundary across two writes into a part', 'WS_E_INVALID_FORMAT', async (w) => {
-    open(w);
-    w.pushBytes((sink) => sink.write([new TextEncoder().encode('uuid:e1'), new TextEncoder().encode('b2c3')]));
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
-  ['the boundary inside the root part', 'WS_E_INVALID_FORMAT', (w) => (open(w), w.writeChars(`see ${BOUNDARY}`))],
-  ['a part shorter than its declared size', 'WS_E_INVALID_FORMAT', async (w) => {
-    open(w);
-    w.pushBytes((sink) => sink.write(new Uint8Array(3)), { size: 4 });
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
-  ['a part longer than its declared size', 'WS_E_INVALID_FORMAT', async (w) => {
-    open(w);
-    w.pushBytes((sink) => sink.write(new Uint8Array(5)), { size: 4 });
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
+  [
+    'a C0 control in text',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeChars('a\u0001b');
+    },
+  ],
+  [
+    'U+FFFE in text',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeChars('\uFFFE');
+    },
+  ],
+  [
+    'a lone surrogate in text',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeChars('a\uD800b');
+    },
+  ],
+  [
+    'a C0 control in a comment',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeComment('\u0007');
+    },
+  ],
+  [
+    'a C0 control in an attribute value',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeAttribute(undefined, 'a', '', '\u0008');
+    },
+  ],
+  [
+    'malformed UTF-8 in writeCharsUtf8',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeCharsUtf8(new Uint8Array([0x61, 0xc0, 0x80]));
+    },
+  ],
+  [
+    'the boundary inside a part',
+    'WS_E_INVALID_FORMAT',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => sink.write(new TextEncoder().encode(`xx${BOUNDARY}xx`)));
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
+  [
+    'the boundary across two writes into a part',
+    'WS_E_INVALID_FORMAT',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => sink.write([new TextEncoder().encode('uuid:e1'), new TextEncoder().encode('b2c3')]));
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
+  [
+    'the boundary inside the root part',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeChars(`see ${BOUNDARY}`);
+    },
+  ],
+  [
+    'a part shorter than its declared size',
+    'WS_E_INVALID_FORMAT',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => sink.write(new Uint8Array(3)), { size: 4 });
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
+  [
+    'a part longer than its declared size',
+    'WS_E_INVALID_FORMAT',
+    async (w) => {
+      open(w);
+      w.pushBytes((sink) => sink.write(new Uint8Array(5)), { size: 4 });
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
 
   // WS_E_OPERATION_ABORTED.
-  ['abort() while a part is streaming', 'WS_E_OPERATION_ABORTED', async (w) => {
-    open(w);
-    w.pushBytes(async (sink) => {
-      await sink.write(new Uint8Array(10));
-      w.abort(new Error('stop'));
-      await sink.write(new Uint8Array(10));
-    });
-    w.writeEndElement();
-    w.writeEndElement();
-    await w.end();
-  }],
+  [
+    'abort() while a part is streaming',
+    'WS_E_OPERATION_ABORTED',
+    async (w) => {
+      open(w);
+      w.pushBytes(async (sink) => {
+        await sink.write(new Uint8Array(10));
+        w.abort(new Error('stop'));
+        await sink.write(new Uint8Array(10));
+      });
+      w.writeEndElement();
+      w.writeEndElement();
+      await w.end();
+    },
+  ],
 ];
 
 for (const [name, code, act, options, completedFirst] of cases) {

@@ -62,7 +62,7 @@ test('MTOM: the same envelope with one part, byte for byte', async () => {
   assert.equal(
     writer.contentType,
     'multipart/related; type="application/xop+xml"; boundary="uuid:0f1e2d3c"; start="<root@example.org>"; ' +
-      'start-info="application/soap+xml; action=\\"urn:upload\\""; action="urn:upload"',
+      'start-info="application/soap+xml; action=\\"urn:upload\\""',
   );
   assert.equal(
     latin1(message!),
@@ -141,7 +141,9 @@ test('MTOM: a zero-byte part survives, and parts follow the root in reference or
 });
 
 test('writeBytes under MTOM: up to maxInlineByteCount inline as base64, beyond as a part', async () => {
-  const writer = await createXmlWriter({ encoding: { type: 'mtom', boundary: 'B', startUri: 'r', maxInlineByteCount: 3 } });
+  const writer = await createXmlWriter({
+    encoding: { type: 'mtom', boundary: 'B', startUri: 'r', maxInlineByteCount: 3 },
+  });
   writer.writeStartElement(undefined, 'r', '');
   writer.writeStartElement(undefined, 'inline', '');
   writer.writeBytes(new Uint8Array([1, 2]));
@@ -154,6 +156,12 @@ test('writeBytes under MTOM: up to maxInlineByteCount inline as base64, beyond a
   writer.writeEndElement();
   const message = latin1((await writer.end())!);
   assert.ok(message.includes('<inline>AQID</inline>'), message);
-  assert.ok(message.includes('<part><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:1.r"/></part>'));
-  assert.ok(message.endsWith('Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\x01\x02\x03\x04\r\n--B--\r\n'));
+  assert.ok(
+    message.includes('<part><xop:Include xmlns:xop="http://www.w3.org/2004/08/xop/include" href="cid:1.r"/></part>'),
+  );
+  assert.ok(
+    message.endsWith(
+      'Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\x01\x02\x03\x04\r\n--B--\r\n',
+    ),
+  );
 });

@@ -2,11 +2,17 @@ import { parseMultipart } from '@mjackson/multipart-parser';
 import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createXmlWriter, postMessage, type XmlWriter, type XmlWriterError } from '../../src/index.js';
 import { requestMessage, writeAttachment } from '../../src/node.js';
 import type { TransferProgress } from '../../src/streams.js';
@@ -19,7 +25,6 @@ const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: ROOT_ID } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const SOAP12 = 'http://www.w3.org/2003/05/soap-envelope';
 const NS = 'urn:http-test';
-
 
 interface Received {
   method: string;
@@ -128,12 +133,13 @@ function streamOf(bytes: Uint8Array, chunk: number, onCancel?: (reason: unknown)
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += chunk)));
+      const end = at + chunk;
+      controller.enqueue(bytes.slice(at, end));
+      at = end;
     },
     cancel: onCancel,
   });
 }
-
 
 async function readJson(response: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -154,17 +160,21 @@ after(async () => {
 });
 
 describe('postMessage (fetch)', () => {
-  it('sends Content-Length when every part is sized, and the parts arrive intact', async () => {
+  test('sends Content-Length when every part is sized, and the parts arrive intact', async () => {
     const filePath = join(dir, 'sized.bin');
     const [a, b, c] = [pattern(100_000, 1), pattern(50_000, 2), pattern(300_000, 3)];
     await writeFile(filePath, c);
     const progress: TransferProgress[] = [];
     const arrived = server.next();
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [a, new Blob([b], { type: 'image/png' }), { path: filePath }]), {
-      encoding: MTOM,
-      ringSize: 16384,
-      onTransferProgress: (p) => progress.push({ ...p }),
-    });
+    const response = await postMessage(
+      server.url,
+      (writer) => buildUpload(writer, [a, new Blob([b], { type: 'image/png' }), { path: filePath }]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+        onTransferProgress: (p) => progress.push({ ...p }),
+      },
+    );
     const request = await arrived;
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { received: request.body.length });
@@ -174,11 +184,20 @@ describe('postMessage (fetch)', () => {
     checkMtomHeaders(request);
     const { rootHeaders, xml, parts } = parseBody(request);
     assert.equal(rootHeaders.get('Content-ID'), `<${ROOT_ID}>`);
-    assert.match(xml, /^<s:Envelope xmlns:s="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><s:Body><upload xmlns="urn:http-test">/);
+    assert.match(
+      xml,
+      /^<s:Envelope xmlns:s="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><s:Body><upload xmlns="urn:http-test">/,
+    );
     assert.ok(xml.includes('<title>quarterly &lt;numbers&gt; &amp; notes</title>'));
     const hrefs = [...xml.matchAll(/href="cid:([^"]+)"/g)].map((m) => `<${m[1]}>`);
-    assert.deepEqual(parts.map((p) => p.id), hrefs);
-    assert.deepEqual(parts.map((p) => p.type), ['application/octet-stream', 'image/png', 'application/octet-stream']);
+    assert.deepEqual(
+      parts.map((p) => p.id),
+      hrefs,
+    );
+    assert.deepEqual(
+      parts.map((p) => p.type),
+      ['application/octet-stream', 'image/png', 'application/octet-stream'],
+    );
     for (const [i, bytes] of [a, b, c].entries()) assert.ok(Buffer.from(parts[i].bytes).equals(bytes), `part ${i}`);
     // Total progress: the total was known from the first byte, and every byte was counted.
     assert.ok(progress.length > 10);
@@ -186,13 +205,17 @@ describe('postMessage (fetch)', () => {
     assert.equal(progress.at(-1)!.bytesSent, request.body.length);
   });
 
-  it('streams chunked when a part has no known size', async () => {
+  test('streams chunked when a part has no known size', async () => {
     const data = pattern(200_000, 4);
     const arrived = server.next();
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]), {
-      encoding: MTOM,
-      ringSize: 16384,
-    });
+    const response = await postMessage(
+      server.url,
+      (writer) => buildUpload(writer, [streamOf(data, 7000), pattern(10)]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+      },
+    );
     const request = await arrived;
     assert.equal(response.status, 200);
     checkChunked(request);
@@ -202,7 +225,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parts[1].bytes).equals(pattern(10)));
   });
 
-  it('falls back to chunked when the root part outgrows the ring (build awaits flush)', async () => {
+  test('falls back to chunked when the root part outgrows the ring (build awaits flush)', async () => {
     const arrived = server.next();
     const response = await postMessage(
       server.url,
@@ -230,24 +253,27 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parts[0].bytes).equals(pattern(5000, 5)));
   });
 
-  it('sends SOAP 1.1 text with Content-Length and the caller’s SOAPAction, byte-identical to buffered output', async () => {
+  test('sends SOAP 1.1 text with Content-Length and the caller’s SOAPAction, byte-identical to buffered output', async () => {
     const build = (writer: XmlWriter) => buildUpload(writer, [pattern(3000, 6)]);
     const encoding = { type: 'text', mediaType: 'text/xml' } as const;
     const reference = await createXmlWriter({ encoding });
     await build(reference);
     const expected = (await reference.end())!;
     const arrived = server.next();
-    const response = await postMessage(server.url, build, { encoding, headers: { SOAPAction: '"urn:http-test/upload"' } });
+    const response = await postMessage(server.url, build, {
+      encoding,
+      headers: { SOAPAction: '"urn:http-test/upload"' },
+    });
     const request = await arrived;
     assert.equal(response.status, 200);
     checkContentLength(request);
     assert.equal(request.headers['content-type'], 'text/xml; charset=utf-8');
-    assert.equal(request.headers['soapaction'], '"urn:http-test/upload"');
+    assert.equal(request.headers.soapaction, '"urn:http-test/upload"');
     assert.equal(request.headers['mime-version'], undefined);
     assert.ok(request.body.equals(expected));
   });
 
-  it('rejects with build’s error and sends nothing', async () => {
+  test('rejects with build’s error and sends nothing', async () => {
     const before = server.requests.length;
     let cancelled: unknown;
     const failure = new Error('no such customer');
@@ -257,7 +283,10 @@ describe('postMessage (fetch)', () => {
         async (writer) => {
           writer.writeStartElement('', 'a', NS);
           writer.writeStartElement('', 'b', NS);
-          await writeAttachment(writer, streamOf(pattern(10), 5, (reason) => (cancelled = reason)));
+          await writeAttachment(
+            writer,
+            streamOf(pattern(10), 5, (reason) => (cancelled = reason)),
+          );
           writer.writeEndElement();
           throw failure;
         },
@@ -269,23 +298,27 @@ describe('postMessage (fetch)', () => {
     assert.equal(server.requests.length, before);
   });
 
-  it('rejects with the transport’s error when the server is unreachable, releasing the sources', async () => {
+  test('rejects with the transport’s error when the server is unreachable, releasing the sources', async () => {
     const closed = new TestServer();
     await closed.start();
     await closed.close();
     let cancelled = false;
     await assert.rejects(
       // Larger than the ring, so the source is still being read when the connection fails.
-      postMessage(closed.url, (writer) => buildUpload(writer, [streamOf(pattern(1 << 20), 1000, () => (cancelled = true))]), {
-        encoding: MTOM,
-        ringSize: 16384,
-      }),
+      postMessage(
+        closed.url,
+        (writer) => buildUpload(writer, [streamOf(pattern(1 << 20), 1000, () => (cancelled = true))]),
+        {
+          encoding: MTOM,
+          ringSize: 16384,
+        },
+      ),
       (error: Error) => error instanceof TypeError && /fetch failed/.test(error.message),
     );
     assert.ok(cancelled);
   });
 
-  it('bufferBody collects the message into a Blob and sends it with its exact length', async () => {
+  test('bufferBody collects the message into a Blob and sends it with its exact length', async () => {
     const data = pattern(40_000, 12);
     const arrived = server.next();
     const response = await postMessage(server.url, (writer) => buildUpload(writer, [streamOf(data, 3000)]), {
@@ -300,7 +333,7 @@ describe('postMessage (fetch)', () => {
     assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
   });
 
-  it('a root part larger than the ring without flush() fails with WS_E_QUOTA_EXCEEDED', async () => {
+  test('a root part larger than the ring without flush() fails with WS_E_QUOTA_EXCEEDED', async () => {
     const before = server.requests.length;
     await assert.rejects(
       postMessage(
@@ -316,11 +349,14 @@ describe('postMessage (fetch)', () => {
     assert.equal(server.requests.length, before);
   });
 
-  it('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
-    await assert.rejects(postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }), { code: 'E_INVALIDARG' });
+  test('refuses writeMimeHeader: over HTTP the MIME header belongs to HTTP', async () => {
+    await assert.rejects(
+      postMessage(server.url, () => {}, { encoding: { ...MTOM, writeMimeHeader: true } }),
+      { code: 'E_INVALIDARG' },
+    );
   });
 
-  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
+  test('abort mid-upload: rejects with WS_E_OPERATION_ABORTED, the server gets a truncated body, the file is closed', async () => {
     const filePath = join(dir, 'large-fetch.bin');
     await writeFile(filePath, pattern(8 << 20, 7));
     const controller = new AbortController();
@@ -348,14 +384,18 @@ describe('postMessage (fetch)', () => {
 });
 
 describe('requestMessage (node:http)', () => {
-  it('sends Content-Length when the length is known, and resolves with the response', async () => {
+  test('sends Content-Length when the length is known, and resolves with the response', async () => {
     const data = pattern(250_000, 8);
     const arrived = server.next();
-    const response = await requestMessage(server.url, (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]), {
-      encoding: MTOM,
-      ringSize: 16384,
-      headers: { authorization: 'Bearer t', 'content-type': 'ignored/overridden' },
-    });
+    const response = await requestMessage(
+      server.url,
+      (writer) => buildUpload(writer, [data, new Blob([pattern(20, 9)])]),
+      {
+        encoding: MTOM,
+        ringSize: 16384,
+        headers: { authorization: 'Bearer t', 'content-type': 'ignored/overridden' },
+      },
+    );
     const request = await arrived;
     assert.equal(response.statusCode, 200);
     assert.deepEqual(await readJson(response), { received: request.body.length });
@@ -367,12 +407,16 @@ describe('requestMessage (node:http)', () => {
     assert.ok(Buffer.from(parts[1].bytes).equals(pattern(20, 9)));
   });
 
-  it('sends chunked when a part has no known size', async () => {
+  test('sends chunked when a part has no known size', async () => {
     const data = pattern(120_000, 10);
     const arrived = server.next();
-    const response = await requestMessage(new URL(server.url), (writer) => buildUpload(writer, [streamOf(data, 5000)]), {
-      encoding: MTOM,
-    });
+    const response = await requestMessage(
+      new URL(server.url),
+      (writer) => buildUpload(writer, [streamOf(data, 5000)]),
+      {
+        encoding: MTOM,
+      },
+    );
     const request = await arrived;
     assert.equal(response.statusCode, 200);
     response.resume();
@@ -380,7 +424,7 @@ describe('requestMessage (node:http)', () => {
     assert.ok(Buffer.from(parseBody(request).parts[0].bytes).equals(data));
   });
 
-  it('abort mid-upload: rejects with WS_E_OPERATION_ABORTED and the server sees no close delimiter', async () => {
+  test('abort mid-upload: rejects with WS_E_OPERATION_ABORTED and the server sees no close delimiter', async () => {
     const filePath = join(dir, 'large-http.bin');
     await writeFile(filePath, pattern(8 << 20, 11));
     const controller = new AbortController();
@@ -404,13 +448,16 @@ describe('requestMessage (node:http)', () => {
     }
   });
 
-  it('rejects with the transport’s error when the server is unreachable', async () => {
+  test('rejects with the transport’s error when the server is unreachable', async () => {
     const closed = new TestServer();
     await closed.start();
     await closed.close();
-    await assert.rejects(requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }), {
-      code: 'ECONNREFUSED',
-    });
+    await assert.rejects(
+      requestMessage(closed.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM }),
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
   });
 });
 
@@ -461,7 +508,10 @@ function trackedUpload(filePath: string) {
   const seen: { writer?: XmlWriter; cancelled: unknown } = { cancelled: undefined };
   const build = async (writer: XmlWriter) => {
     seen.writer = writer;
-    await buildUpload(writer, [{ path: filePath }, streamOf(pattern(1000), 100, (reason) => (seen.cancelled = reason ?? 'cancelled'))]);
+    await buildUpload(writer, [
+      { path: filePath },
+      streamOf(pattern(1000), 100, (reason) => (seen.cancelled = reason ?? 'cancelled')),
+    ]);
   };
   return { seen, build };
 }
@@ -474,7 +524,11 @@ describe('an answer before the body is read (401, 413)', () => {
   });
 
   // [status, whether the server closes the connection after its answer, as a proxy refusing does]
-  for (const [status, hangUp] of [[401, false], [413, false], [413, true]] as const) {
+  for (const [status, hangUp] of [
+    [401, false],
+    [413, false],
+    [413, true],
+  ] as const) {
     // The answer is large enough to arrive in many reads: it must come back whole.
     const answer = `refused with ${status}\n`.repeat(40_000);
     /** Answers as soon as the request head has arrived, then reads nothing more (as a proxy refusing does). */
@@ -496,7 +550,9 @@ describe('an answer before the body is read (401, 413)', () => {
       });
 
     const how = hangUp ? ', then hangs up' : '';
-    it(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`postMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
+      timeout: 30_000,
+    }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -512,7 +568,9 @@ describe('an answer before the body is read (401, 413)', () => {
       }
     });
 
-    it(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, { timeout: 30_000 }, async () => {
+    test(`requestMessage resolves with the ${status}${how}; the writer is aborted, every source released, the file closed`, {
+      timeout: 30_000,
+    }, async () => {
       const refusing = await refuse();
       try {
         const { seen, build } = trackedUpload(bigFile);
@@ -540,7 +598,7 @@ describe('transport failures abort the writer and release its sources', () => {
     ['an LF in SOAPAction', { SOAPAction: '"urn:a"\nX: y' }],
   ];
   for (const [what, headers] of badHeaders) {
-    it(`a header with ${what} is E_INVALIDARG before build runs, and nothing is sent`, async () => {
+    test(`a header with ${what} is E_INVALIDARG before build runs, and nothing is sent`, async () => {
       const before = server.requests.length;
       let built = false;
       const build = () => {
@@ -553,7 +611,7 @@ describe('transport failures abort the writer and release its sources', () => {
     });
   }
 
-  it('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
+  test('postMessage: a header only the transport refuses (Expect, Upgrade) aborts the writer and cancels a ReadableStream source', async () => {
     const refused: Record<string, string>[] = [{ Expect: '100-continue' }, { Upgrade: 'websocket' }];
     for (const headers of refused) {
       const { seen, build } = trackedUpload(smallFile);
@@ -566,7 +624,7 @@ describe('transport failures abort the writer and release its sources', () => {
     }
   });
 
-  it('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
+  test('postMessage: a fetch that throws aborts the writer and cancels a ReadableStream source', async () => {
     const failure = new TypeError('no network here');
     const { seen, build } = trackedUpload(smallFile);
     const fetch = (() => {
@@ -577,16 +635,19 @@ describe('transport failures abort the writer and release its sources', () => {
     assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
   });
 
-  it('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
+  test('requestMessage: request options http.request refuses abort the writer and cancel a ReadableStream source', async () => {
     const { seen, build } = trackedUpload(smallFile);
-    await assert.rejects(requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }), {
-      code: 'ERR_INVALID_ARG_TYPE',
-    });
+    await assert.rejects(
+      requestMessage(server.url, build, { encoding: MTOM, request: { agent: 'not an agent' } as never }),
+      {
+        code: 'ERR_INVALID_ARG_TYPE',
+      },
+    );
     assert.ok(seen.writer!.isFaulted);
     assert.ok(seen.cancelled !== undefined, 'the stream source was cancelled');
   });
 
-  it('requestMessage: a connection that cannot be made aborts the writer and cancels a ReadableStream source', async () => {
+  test('requestMessage: a connection that cannot be made aborts the writer and cancels a ReadableStream source', async () => {
     const failure = new Error('no route to host');
     const { seen, build } = trackedUpload(smallFile);
     const createConnection = () => {
@@ -603,19 +664,24 @@ describe('transport failures abort the writer and release its sources', () => {
 
 describe('redirects', () => {
   before(() => writeFile(smallFile, pattern(1000)));
-  it('fetch is asked not to follow redirects nor to keep the body for a replay', async () => {
+  test('fetch is asked not to follow redirects nor to keep the body for a replay', async () => {
     let seenInit: RequestInit | undefined;
     const fetch = ((url: string | URL, init?: RequestInit) => {
       seenInit = init;
       return globalThis.fetch(url, init);
     }) as typeof globalThis.fetch;
-    const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(10)]), { encoding: MTOM, fetch });
+    const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(10)]), {
+      encoding: MTOM,
+      fetch,
+    });
     assert.equal(response.status, 200);
     assert.equal(seenInit?.redirect, 'error');
     assert.equal((seenInit as { window?: unknown }).window, null);
   });
 
-  it('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', { timeout: 30_000 }, async () => {
+  test('a redirect on an upload is WS_E_INVALID_OPERATION, and the sources are released', {
+    timeout: 30_000,
+  }, async () => {
     const bigFile = join(dir, 'redirected.bin');
     await writeFile(bigFile, pattern(24 << 20, 22));
     // Answers 307 as soon as the request head has arrived, reading nothing more.
@@ -643,7 +709,9 @@ describe('redirects', () => {
 });
 
 describe('signal', () => {
-  it('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('requestMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
+    timeout: 30_000,
+  }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -651,7 +719,10 @@ describe('signal', () => {
     });
     try {
       await assert.rejects(
-        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        requestMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
+          encoding: MTOM,
+          signal: controller.signal,
+        }),
         (error: XmlWriterError) => {
           assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
           assert.equal((error.cause as Error).message, 'gave up waiting');
@@ -663,7 +734,9 @@ describe('signal', () => {
     }
   });
 
-  it('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', { timeout: 30_000 }, async () => {
+  test('postMessage: aborting after the body was sent rejects with WS_E_OPERATION_ABORTED (server never answers)', {
+    timeout: 30_000,
+  }, async () => {
     const controller = new AbortController();
     const silent = await serve((req) => {
       req.resume();
@@ -671,7 +744,10 @@ describe('signal', () => {
     });
     try {
       await assert.rejects(
-        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), { encoding: MTOM, signal: controller.signal }),
+        postMessage(silent.url, (writer) => buildUpload(writer, [pattern(100_000)]), {
+          encoding: MTOM,
+          signal: controller.signal,
+        }),
         (error: XmlWriterError) => {
           assert.equal(error.code, 'WS_E_OPERATION_ABORTED');
           assert.equal((error.cause as Error).message, 'gave up waiting');
@@ -683,7 +759,7 @@ describe('signal', () => {
     }
   });
 
-  it('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
+  test('one long-lived signal shared by 20,000 writers keeps no listener once each has ended', async () => {
     const shutdown = new AbortController();
     const baseline = getEventListeners(shutdown.signal, 'abort').length;
     for (let i = 0; i < 20_000; i++) {
@@ -694,7 +770,7 @@ describe('signal', () => {
     }
   });
 
-  it('a writer that fails lets go of the shared signal too', async () => {
+  test('a writer that fails lets go of the shared signal too', async () => {
     const shutdown = new AbortController();
     const writer = await createXmlWriter({ signal: shutdown.signal });
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, 1);
@@ -703,12 +779,18 @@ describe('signal', () => {
     assert.equal(getEventListeners(shutdown.signal, 'abort').length, 0);
   });
 
-  it('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
+  test('postMessage and requestMessage with one shared signal leave no listener behind', async () => {
     const shutdown = new AbortController();
     for (let i = 0; i < 30; i++) {
-      const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      const response = await postMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), {
+        encoding: MTOM,
+        signal: shutdown.signal,
+      });
       await response.arrayBuffer();
-      const incoming = await requestMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), { encoding: MTOM, signal: shutdown.signal });
+      const incoming = await requestMessage(server.url, (writer) => buildUpload(writer, [pattern(100)]), {
+        encoding: MTOM,
+        signal: shutdown.signal,
+      });
       await readJson(incoming);
     }
     // node:http removes its listener when the request closes, a little after the answer was read.
@@ -720,13 +802,16 @@ describe('signal', () => {
 });
 
 describe('the mtom-stream/node entry', () => {
-  it('exports the universal entry plus the documented Node helpers, and no internals', async () => {
+  test('exports the universal entry plus the documented Node helpers, and no internals', async () => {
     const universal = Object.keys(await import('../../src/index.js'));
     const node = await import('../../src/node.js');
-    const nodeOnly = Object.keys(node).filter((name) => !universal.includes(name)).sort();
+    const nodeOnly = Object.keys(node)
+      .filter((name) => !universal.includes(name))
+      .sort();
     assert.deepEqual(nodeOnly, ['createXmlWriterReadable', 'nodeSourceSize', 'requestMessage']);
     assert.ok(universal.every((name) => name in node));
-    for (const internal of ['queueToNodeReadable', 'readFileInto', 'OutputQueue', 'prepareMessage']) assert.ok(!(internal in node), internal);
+    for (const internal of ['queueToNodeReadable', 'readFileInto', 'OutputQueue', 'prepareMessage'])
+      assert.ok(!(internal in node), internal);
     // writeAttachment is the Node one, which also takes paths, FileHandles and Node Readables.
     assert.notEqual(node.writeAttachment, (await import('../../src/index.js')).writeAttachment);
   });

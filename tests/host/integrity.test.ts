@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { SaxesParser } from 'saxes';
 import { ErrorCodes, XmlWriterError, createXmlWriter } from '../../src/index.js';
@@ -63,7 +63,7 @@ describe('content after the root element never lands in a part', () => {
     ['writeCharsUtf8', (w) => w.writeCharsUtf8(utf8(' \r\n'))],
   ];
   for (const [name, write] of afterRoot) {
-    it(`${name} after a flush() that emitted the parts is refused`, async () => {
+    test(`${name} after a flush() that emitted the parts is refused`, async () => {
       const { writer, out } = await collected({ encoding: MTOM });
       writer.writeStartElement('', 'root', 'urn:x');
       writer.pushBytes((s) => s.write(utf8('HELLO')), { size: 5 });
@@ -73,7 +73,7 @@ describe('content after the root element never lands in a part', () => {
       await assertFailedLoudly(writer, out.bytes);
     });
 
-    it(`${name} after the root element, before the parts, stays in the root part`, async () => {
+    test(`${name} after the root element, before the parts, stays in the root part`, async () => {
       const { writer, out } = await collected({ encoding: MTOM });
       writer.writeStartElement('', 'root', 'urn:x');
       writer.pushBytes((s) => s.write(utf8('HELLO')), { size: 5 });
@@ -89,7 +89,7 @@ describe('content after the root element never lands in a part', () => {
     });
   }
 
-  it('with the text encoding, content after a flush() is simply the document going on', async () => {
+  test('with the text encoding, content after a flush() is simply the document going on', async () => {
     const { writer, out } = await collected();
     writer.writeStartElement('', 'root', 'urn:x');
     writer.writeEndElement();
@@ -104,7 +104,7 @@ describe('a writer call from inside a synchronous output callback', () => {
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
     for (const caught of [true, false]) {
       const how = caught ? 'catches' : 'rethrows';
-      it(`is refused and faults the writer (${encoding.type}, the callback ${how})`, async () => {
+      test(`is refused and faults the writer (${encoding.type}, the callback ${how})`, async () => {
         const chunks: Uint8Array[] = [];
         let inner: unknown;
         let writer!: XmlWriter;
@@ -143,35 +143,46 @@ describe('a writer call from inside a synchronous output callback', () => {
 describe('writer calls from inside producer and pull callbacks (both encodings)', () => {
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
     const cases: [string, (w: XmlWriter, inner: (call: () => unknown) => void) => unknown][] = [
-      ['writeEndElement inside a pushBytes producer', (w, inner) =>
-        w.pushBytes((sink) => {
-          sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.writeEndElement());
-        })],
-      ['end() inside a synchronous pushBytes producer', (w, inner) =>
-        w.pushBytes((sink) => {
-          sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.end());
-        })],
-      ['end() inside an asynchronous pushBytes producer', (w, inner) =>
-        w.pushBytes(async (sink) => {
-          await sink.write(new Uint8Array([1, 2, 3]));
-          inner(() => w.end());
-        })],
-      ['writeChars inside a pullBytes callback', (w, inner) => {
-        let calls = 0;
-        return w.pullBytes((view) => {
-          if (calls++ > 0) return 0;
-          inner(() => w.writeChars('x'));
-          view[0] = 1;
-          return 1;
-        });
-      }],
-      ['another pushBytes inside a producer', (w, inner) =>
-        w.pushBytes(() => inner(() => w.pushBytes(() => {})))],
+      [
+        'writeEndElement inside a pushBytes producer',
+        (w, inner) =>
+          w.pushBytes((sink) => {
+            sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.writeEndElement());
+          }),
+      ],
+      [
+        'end() inside a synchronous pushBytes producer',
+        (w, inner) =>
+          w.pushBytes((sink) => {
+            sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.end());
+          }),
+      ],
+      [
+        'end() inside an asynchronous pushBytes producer',
+        (w, inner) =>
+          w.pushBytes(async (sink) => {
+            await sink.write(new Uint8Array([1, 2, 3]));
+            inner(() => w.end());
+          }),
+      ],
+      [
+        'writeChars inside a pullBytes callback',
+        (w, inner) => {
+          let calls = 0;
+          return w.pullBytes((view) => {
+            if (calls++ > 0) return 0;
+            inner(() => w.writeChars('x'));
+            view[0] = 1;
+            return 1;
+          });
+        },
+      ],
+      ['another pushBytes inside a producer', (w, inner) => w.pushBytes(() => inner(() => w.pushBytes(() => {})))],
     ];
     for (const [name, act] of cases) {
-      it(`${name} is refused (${encoding.type})`, async () => {
+      test(`${name} is refused (${encoding.type})`, async () => {
         const { writer, out } = await collected({ encoding });
         writer.writeStartElement('', 'root', 'urn:x');
         writer.writeStartElement('', 'a', 'urn:x');
@@ -204,7 +215,7 @@ describe('writer calls from inside producer and pull callbacks (both encodings)'
     }
   }
 
-  it('a producer may still use its own sink, synchronously and after awaits', async () => {
+  test('a producer may still use its own sink, synchronously and after awaits', async () => {
     const { writer, out } = await collected();
     writer.writeStartElement('', 'a', '');
     await writer.pushBytes(async (sink) => {
@@ -219,7 +230,7 @@ describe('writer calls from inside producer and pull callbacks (both encodings)'
     assert.equal(latin1(out.bytes()), '<a>AQIDBAUG</a>');
   });
 
-  it('a sink used from inside the output callback is refused', async () => {
+  test('a sink used from inside the output callback is refused', async () => {
     let sinkCall: (() => unknown) | undefined;
     let refusal: unknown;
     const writer = await createXmlWriter({
@@ -258,7 +269,7 @@ describe('attachment sources claim their element at the call', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
-    it(`a forgotten await on a file source refuses the next call (${encoding.type})`, async () => {
+    test(`a forgotten await on a file source refuses the next call (${encoding.type})`, async () => {
       await withoutUnhandledRejections(async () => {
         const { writer, out } = await collected({ encoding });
         writer.writeStartElement('', 'root', 'urn:x');
@@ -268,7 +279,7 @@ describe('attachment sources claim their element at the call', () => {
       });
     });
 
-    it(`a forgotten await then end() is refused, not completed without the file (${encoding.type})`, async () => {
+    test(`a forgotten await then end() is refused, not completed without the file (${encoding.type})`, async () => {
       await withoutUnhandledRejections(async () => {
         const { writer, out } = await collected({ encoding });
         writer.writeStartElement('', 'root', 'urn:x');
@@ -278,7 +289,7 @@ describe('attachment sources claim their element at the call', () => {
       });
     });
 
-    it(`an awaited file source gives its bytes and exact length (${encoding.type})`, async () => {
+    test(`an awaited file source gives its bytes and exact length (${encoding.type})`, async () => {
       const { writer, out } = await collected({ encoding });
       writer.writeStartElement('', 'root', 'urn:x');
       await writeAttachment(writer, { path: file });
@@ -301,24 +312,37 @@ describe('every source failure is an XmlWriterError that faults the writer', () 
   after(() => rm(dir, { recursive: true, force: true }));
 
   const failing: [string, () => Parameters<typeof writeAttachment>[1], (cause: unknown) => void][] = [
-    ['a missing path', () => ({ path: join(dir, 'missing.bin') }), (cause) =>
-      assert.equal((cause as NodeJS.ErrnoException).code, 'ENOENT')],
+    [
+      'a missing path',
+      () => ({ path: join(dir, 'missing.bin') }),
+      (cause) => assert.equal((cause as NodeJS.ErrnoException).code, 'ENOENT'),
+    ],
     ['a directory', () => ({ path: dir }), () => {}],
-    ['a ReadableStream that errors', () => new ReadableStream({
-      pull(controller) {
-        controller.enqueue(new Uint8Array(4));
-        controller.error(new Error('network down'));
-      },
-    }), (cause) => assert.equal((cause as Error).message, 'network down')],
-    ['an async iterable that throws', () => (async function* () {
-      yield new Uint8Array(4);
-      throw new Error('disk gone');
-    })(), (cause) => assert.equal((cause as Error).message, 'disk gone')],
+    [
+      'a ReadableStream that errors',
+      () =>
+        new ReadableStream({
+          pull(controller) {
+            controller.enqueue(new Uint8Array(4));
+            controller.error(new Error('network down'));
+          },
+        }),
+      (cause) => assert.equal((cause as Error).message, 'network down'),
+    ],
+    [
+      'an async iterable that throws',
+      () =>
+        (async function* () {
+          yield new Uint8Array(4);
+          throw new Error('disk gone');
+        })(),
+      (cause) => assert.equal((cause as Error).message, 'disk gone'),
+    ],
   ];
 
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
     for (const [name, source, checkCause] of failing) {
-      it(`${name} (${encoding.type}): a caller that catches and goes on gets no message`, async () => {
+      test(`${name} (${encoding.type}): a caller that catches and goes on gets no message`, async () => {
         const { writer, out } = await collected({ encoding });
         writer.writeStartElement('', 'root', 'urn:x');
         writer.writeStartElement('', 'data', 'urn:x');
@@ -352,7 +376,7 @@ describe('whitespace outside the root element', () => {
     assert.equal(failure, undefined, `saxes refused ${JSON.stringify(xml)}`);
   }
 
-  it('is written as it is, CR included, with writeChars and writeCharsUtf8', async () => {
+  test('is written as it is, CR included, with writeChars and writeCharsUtf8', async () => {
     const { writer, out } = await collected({ writeDeclaration: true });
     writer.writeChars('\r\n');
     writer.writeCharsUtf8(utf8('\t\r\n'));
@@ -366,7 +390,7 @@ describe('whitespace outside the root element', () => {
     parses(xml);
   });
 
-  it('a large run of whitespace bytes is written too', async () => {
+  test('a large run of whitespace bytes is written too', async () => {
     const { writer, out } = await collected();
     writer.writeCharsUtf8(new Uint8Array(300_000).fill(0x0a));
     writer.writeStartElement('', 'r', '');
@@ -374,7 +398,7 @@ describe('whitespace outside the root element', () => {
     assert.equal(latin1(out.bytes()), `${'\n'.repeat(300_000)}<r/>`);
   });
 
-  it('anything but whitespace there is refused', async () => {
+  test('anything but whitespace there is refused', async () => {
     for (const write of [(w: XmlWriter) => w.writeChars(' x'), (w: XmlWriter) => w.writeCharsUtf8(utf8('\u00a0'))]) {
       const { writer, out } = await collected({ encoding: MTOM });
       assert.throws(() => write(writer), isCode('WS_E_INVALID_OPERATION'));
@@ -386,7 +410,7 @@ describe('whitespace outside the root element', () => {
 describe('the text encoding checks a declared size as MTOM does', () => {
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
     for (const size of [-1, 1.5, Number.NaN, '3', 2 ** 53]) {
-      it(`size ${String(size)} is E_INVALIDARG (${encoding.type})`, async () => {
+      test(`size ${String(size)} is E_INVALIDARG (${encoding.type})`, async () => {
         for (const call of ['pushBytes', 'pullBytes'] as const) {
           const { writer, out } = await collected({ encoding });
           writer.writeStartElement('', 'r', 'urn:x');
@@ -398,19 +422,38 @@ describe('the text encoding checks a declared size as MTOM does', () => {
     const producers: [string, number, (w: XmlWriter, size: number) => unknown][] = [
       ['a producer that writes fewer bytes', 4, (w, size) => w.pushBytes((s) => s.write(new Uint8Array(3)), { size })],
       ['a producer that writes more bytes', 2, (w, size) => w.pushBytes((s) => s.write(new Uint8Array(3)), { size })],
-      ['a reserve/commit producer that commits more', 2, (w, size) =>
-        w.pushBytes((s) => {
-          const view = s.reserve(3) as Uint8Array;
-          s.commit(Math.min(3, view.length));
-        }, { size })],
-      ['a pull callback that gives fewer bytes', 4, (w, size) => {
-        let once = false;
-        return w.pullBytes((view) => (once ? 0 : ((once = true), view.fill(1, 0, 3), 3)), { size });
-      }],
+      [
+        'a reserve/commit producer that commits more',
+        2,
+        (w, size) =>
+          w.pushBytes(
+            (s) => {
+              const view = s.reserve(3) as Uint8Array;
+              s.commit(Math.min(3, view.length));
+            },
+            { size },
+          ),
+      ],
+      [
+        'a pull callback that gives fewer bytes',
+        4,
+        (w, size) => {
+          let once = false;
+          return w.pullBytes(
+            (view) => {
+              if (once) return 0;
+              once = true;
+              view.fill(1, 0, 3);
+              return 3;
+            },
+            { size },
+          );
+        },
+      ],
       ['a source with a wrong size', 5, (w, size) => writeAttachment(w, new Uint8Array(3), { size })],
     ];
     for (const [name, size, act] of producers) {
-      it(`${name} than declared is WS_E_INVALID_FORMAT (${encoding.type})`, async () => {
+      test(`${name} than declared is WS_E_INVALID_FORMAT (${encoding.type})`, async () => {
         const { writer, out } = await collected({ encoding });
         writer.writeStartElement('', 'r', 'urn:x');
         await assert.rejects(async () => {
@@ -423,7 +466,7 @@ describe('the text encoding checks a declared size as MTOM does', () => {
     }
   }
 
-  it('a producer that writes exactly its declared size passes (text)', async () => {
+  test('a producer that writes exactly its declared size passes (text)', async () => {
     const { writer, out } = await collected();
     writer.writeStartElement('', 'r', '');
     writer.pushBytes((s) => s.write(new Uint8Array([1, 2, 3])), { size: 3 });
@@ -434,15 +477,19 @@ describe('the text encoding checks a declared size as MTOM does', () => {
 });
 
 describe('an element named xmlns', () => {
-  it('is refused without a prefix (Namespaces in XML 1.0 §3)', async () => {
-    for (const [prefix, ns] of [['', 'urn:x'], [undefined, ''], ['', '']] as const) {
+  test('is refused without a prefix (Namespaces in XML 1.0 §3)', async () => {
+    for (const [prefix, ns] of [
+      ['', 'urn:x'],
+      [undefined, ''],
+      ['', ''],
+    ] as const) {
       const { writer, out } = await collected();
       assert.throws(() => writer.writeStartElement(prefix, 'xmlns', ns), isCode('E_INVALIDARG'));
       await assertFailedLoudly(writer, out.bytes);
     }
   });
 
-  it('is allowed with a prefix', async () => {
+  test('is allowed with a prefix', async () => {
     const { writer, out } = await collected();
     writer.writeStartElement('p', 'xmlns', 'urn:x');
     await writer.end();
@@ -452,7 +499,7 @@ describe('an element named xmlns', () => {
 
 describe('abort() and the last byte', () => {
   for (const encoding of [{ type: 'text' } as const, MTOM]) {
-    it(`after the last byte is handed to the output, abort() leaves the message done (${encoding.type})`, async () => {
+    test(`after the last byte is handed to the output, abort() leaves the message done (${encoding.type})`, async () => {
       const out = collectingOutput();
       let release!: () => void;
       let deliveries = 0;
@@ -481,7 +528,7 @@ describe('abort() and the last byte', () => {
       assert.equal(out.bytes().length, writer.bytesWritten);
     });
 
-    it(`a call while the last byte is delivered is refused; the message stays done (${encoding.type})`, async () => {
+    test(`a call while the last byte is delivered is refused; the message stays done (${encoding.type})`, async () => {
       let release!: () => void;
       let delivered = false;
       const writer = await createXmlWriter({
@@ -501,10 +548,9 @@ describe('abort() and the last byte', () => {
       await ending;
       await writer.closed;
     });
-
   }
 
-  it('before the last byte is handed over, abort() fails the message', async () => {
+  test('before the last byte is handed over, abort() fails the message', async () => {
     {
       const encoding = MTOM;
       const out = collectingOutput();
@@ -534,7 +580,7 @@ describe('abort() and the last byte', () => {
 });
 
 describe('the public surface', () => {
-  it('has no begin(): a writer writes its headers once, when it is created', async () => {
+  test('has no begin(): a writer writes its headers once, when it is created', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     assert.equal((writer as unknown as Record<string, unknown>).begin, undefined);
     writer.writeStartElement('', 'r', '');

@@ -262,12 +262,18 @@ class StartElement implements Command {
   predict = (m: Model) => (m.rootClosed ? 'WS_E_INVALID_OPERATION' : m.top ? m.mixing('mixed') : undefined);
   async run(m: Model, r: Real) {
     const expected = this.predict(m);
-    await perform(m, r, expected, () => r.writer.writeStartElement('', this.name, NS), () => {
-      if (m.top) m.startContent('mixed');
-      m.xml += m.rootWritten ? `<${this.name}` : `<${this.name} xmlns="${NS}"`;
-      m.rootWritten = true;
-      m.stack.push({ name: this.name, startTagOpen: true, content: 'none', attributes: new Set(), bytes: [] });
-    });
+    await perform(
+      m,
+      r,
+      expected,
+      () => r.writer.writeStartElement('', this.name, NS),
+      () => {
+        if (m.top) m.startContent('mixed');
+        m.xml += m.rootWritten ? `<${this.name}` : `<${this.name} xmlns="${NS}"`;
+        m.rootWritten = true;
+        m.stack.push({ name: this.name, startTagOpen: true, content: 'none', attributes: new Set(), bytes: [] });
+      },
+    );
   }
   toString = () => `start(${this.name})`;
 }
@@ -277,29 +283,47 @@ class EndElement implements Command {
   predict = (m: Model) => (m.top ? undefined : 'WS_E_INVALID_OPERATION');
   async run(m: Model, r: Real) {
     const expected = this.predict(m);
-    await perform(m, r, expected, () => r.writer.writeEndElement(), () => m.endElement());
+    await perform(
+      m,
+      r,
+      expected,
+      () => r.writer.writeEndElement(),
+      () => m.endElement(),
+    );
   }
   toString = () => 'end()';
 }
 
 class Attribute implements Command {
-  constructor(readonly name: string, readonly value: string) {}
+  constructor(
+    readonly name: string,
+    readonly value: string,
+  ) {}
   check = (m: Model) => allowed(m, this.predict(m));
   predict = (m: Model) =>
     !m.top?.startTagOpen || m.top.attributes.has(this.name) ? 'WS_E_INVALID_OPERATION' : undefined;
   async run(m: Model, r: Real) {
     const element = m.top;
     const expected = this.predict(m);
-    await perform(m, r, expected, () => r.writer.writeAttribute(undefined, this.name, '', this.value), () => {
-      element!.attributes.add(this.name);
-      m.xml += ` ${this.name}="${escapeAttribute(this.value)}"`;
-    });
+    await perform(
+      m,
+      r,
+      expected,
+      () => r.writer.writeAttribute(undefined, this.name, '', this.value),
+      () => {
+        element!.attributes.add(this.name);
+        m.xml += ` ${this.name}="${escapeAttribute(this.value)}"`;
+      },
+    );
   }
   toString = () => `attribute(${this.name}=${JSON.stringify(this.value)})`;
 }
 
 class Chars implements Command {
-  constructor(readonly text: string, readonly utf8: boolean) {}
+  constructor(
+    readonly text: string,
+    readonly utf8: boolean,
+  ) {}
   check = (m: Model) => afterFailure(m) && (m.config.careless || this.predict(m) === undefined);
   predict = (m: Model) =>
     m.top ? m.mixing('mixed') : WHITESPACE.test(this.text) ? m.outsideRoot() : 'WS_E_INVALID_OPERATION';
@@ -326,10 +350,16 @@ class Comment implements Command {
   predict = (m: Model) => (m.top ? m.mixing('mixed') : m.outsideRoot());
   async run(m: Model, r: Real) {
     const expected = this.predict(m);
-    await perform(m, r, expected, () => r.writer.writeComment(this.text), () => {
-      if (m.top) m.startContent('mixed');
-      m.xml += `<!--${this.text}-->`;
-    });
+    await perform(
+      m,
+      r,
+      expected,
+      () => r.writer.writeComment(this.text),
+      () => {
+        if (m.top) m.startContent('mixed');
+        m.xml += `<!--${this.text}-->`;
+      },
+    );
   }
   toString = () => `comment(${JSON.stringify(this.text)})`;
 }
@@ -338,10 +368,16 @@ class WriteBytes implements Command {
   constructor(readonly bytes: Uint8Array) {}
   check = (m: Model) => allowed(m, m.mixing('bytes'));
   async run(m: Model, r: Real) {
-    await perform(m, r, m.mixing('bytes'), () => r.writer.writeBytes(this.bytes), () => {
-      m.startContent('bytes');
-      m.top!.bytes.push(this.bytes.slice());
-    });
+    await perform(
+      m,
+      r,
+      m.mixing('bytes'),
+      () => r.writer.writeBytes(this.bytes),
+      () => {
+        m.startContent('bytes');
+        m.top!.bytes.push(this.bytes.slice());
+      },
+    );
   }
   toString = () => `writeBytes(${this.bytes.length})`;
 }
@@ -410,9 +446,13 @@ class PushBytes implements Command {
   constructor(readonly p: Producer) {}
   check = (m: Model) => producerAllowed(m, this.p);
   async run(m: Model, r: Real) {
-    await perform(m, r, ...binaryCall(m, this.p), () =>
-      r.writer.pushBytes(pushProducer(this.p, r), { size: declaredSize(this.p) }),
-    () => m.binary(this.p.bytes, producerFailure(this.p)));
+    await perform(
+      m,
+      r,
+      ...binaryCall(m, this.p),
+      () => r.writer.pushBytes(pushProducer(this.p, r), { size: declaredSize(this.p) }),
+      () => m.binary(this.p.bytes, producerFailure(this.p)),
+    );
   }
   toString = () => `pushBytes(${describeProducer(this.p)})`;
 }
@@ -432,9 +472,13 @@ class PullBytes implements Command {
       return n;
     };
     const callback = this.p.mode === 'async' ? (view: Uint8Array) => tick().then(() => fill(view)) : fill;
-    await perform(m, r, ...binaryCall(m, this.p), () =>
-      r.writer.pullBytes(callback, { size: declaredSize(this.p), chunkSize: 1 + (piece % 97) }),
-    () => m.binary(bytes, producerFailure(this.p)));
+    await perform(
+      m,
+      r,
+      ...binaryCall(m, this.p),
+      () => r.writer.pullBytes(callback, { size: declaredSize(this.p), chunkSize: 1 + (piece % 97) }),
+      () => m.binary(bytes, producerFailure(this.p)),
+    );
   }
   toString = () => `pullBytes(${describeProducer(this.p)})`;
 }
@@ -490,7 +534,10 @@ function makeSource(kind: SourceKind, bytes: Uint8Array): Parameters<typeof writ
 }
 
 class Attachment implements Command {
-  constructor(readonly kind: SourceKind, readonly bytes: Uint8Array) {}
+  constructor(
+    readonly kind: SourceKind,
+    readonly bytes: Uint8Array,
+  ) {}
   check = (m: Model) => allowed(m, m.mixing('sealed'), this.kind.startsWith('failing') || this.kind === 'missing path');
   async run(m: Model, r: Real) {
     const content = this.kind === 'path' ? FILE_BYTES : this.bytes;
@@ -499,8 +546,12 @@ class Attachment implements Command {
     const failsNow = this.kind === 'missing path' || (failing && m.config.encoding === 'text');
     const refused = m.mixing('sealed');
     const expected = refused ?? (failsNow ? 'WS_E_INVALID_FORMAT' : undefined);
-    await perform(m, r, expected, () => writeAttachment(r.writer, makeSource(this.kind, this.bytes)), () =>
-      m.binary(content, failing ? 'WS_E_INVALID_FORMAT' : undefined),
+    await perform(
+      m,
+      r,
+      expected,
+      () => writeAttachment(r.writer, makeSource(this.kind, this.bytes)),
+      () => m.binary(content, failing ? 'WS_E_INVALID_FORMAT' : undefined),
     );
   }
   toString = () => `writeAttachment(${this.kind}, ${this.bytes.length})`;
@@ -508,7 +559,10 @@ class Attachment implements Command {
 
 /** A child element whose sole content is binary (XOP §3), the shape messages with attachments have. */
 class BinaryChild implements Command {
-  constructor(readonly name: string, readonly content: Command) {}
+  constructor(
+    readonly name: string,
+    readonly content: Command,
+  ) {}
   check = (m: Model) => allowed(m, m.top ? m.mixing('mixed') : 'WS_E_INVALID_OPERATION') && m.top !== undefined;
   async run(m: Model, r: Real) {
     await new StartElement(this.name).run(m, r);
@@ -537,9 +591,15 @@ class Flush implements Command {
   check = (m: Model) => afterFailure(m) && (m.config.careless || !m.rootClosed || emission(m) === undefined);
   async run(m: Model, r: Real) {
     const emits = m.rootClosed;
-    await perform(m, r, emits ? emission(m) : undefined, () => r.writer.flush(), () => {
-      if (emits && m.parts.length > 0) m.rootPartEnded = true;
-    });
+    await perform(
+      m,
+      r,
+      emits ? emission(m) : undefined,
+      () => r.writer.flush(),
+      () => {
+        if (emits && m.parts.length > 0) m.rootPartEnded = true;
+      },
+    );
   }
   toString = () => 'flush()';
 }
@@ -561,7 +621,10 @@ class Abort implements Command {
  * refused and the writer faulted; the first then fails too, but never crashes the process.
  */
 class Unawaited implements Command {
-  constructor(readonly first: 'flush' | 'async push' | 'path', readonly then: 'chars' | 'endElement' | 'end') {}
+  constructor(
+    readonly first: 'flush' | 'async push' | 'path',
+    readonly then: 'chars' | 'endElement' | 'end',
+  ) {}
   check = (m: Model) => allowed(m, undefined, true) && (this.first === 'flush' || m.mixing('sealed') === undefined);
   async run(m: Model, r: Real) {
     const holds = this.first !== 'async push' || m.config.encoding === 'text';
@@ -569,12 +632,16 @@ class Unawaited implements Command {
     let pending: unknown;
     if (this.first === 'flush') pending = r.writer.flush();
     else if (this.first === 'path') pending = writeAttachment(r.writer, { path: file });
-    else pending = r.writer.pushBytes(async (sink) => {
-      await tick();
-      await sink.write(bytes);
-    });
+    else
+      pending = r.writer.pushBytes(async (sink) => {
+        await tick();
+        await sink.write(bytes);
+      });
     // Its failure is observed below; it must not surface as an unhandled rejection meanwhile.
-    const settled = Promise.resolve(pending).then(() => undefined, (error: unknown) => error);
+    const settled = Promise.resolve(pending).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     if (r.writer.isFaulted) {
       // It failed before returning (a flush that met an armed output or a failing part at once).
       const failure = await settled;
@@ -626,7 +693,15 @@ const producer: fc.Arbitrary<Producer> = fc.record({
 });
 
 const sourceKind = fc.constantFrom<SourceKind>(
-  'bytes', 'blob', 'stream', 'iterable', 'path', 'path', 'failing stream', 'failing iterable', 'missing path',
+  'bytes',
+  'blob',
+  'stream',
+  'iterable',
+  'path',
+  'path',
+  'failing stream',
+  'failing iterable',
+  'missing path',
 );
 const binaryContent: fc.Arbitrary<Command> = fc.oneof(
   bytes.map((b) => new WriteBytes(b)),
@@ -690,11 +765,17 @@ async function finish(m: Model, r: Real): Promise<void> {
   if (!m.rootWritten) expected = 'WS_E_INVALID_OPERATION';
   else expected = emission(m);
   let message: Uint8Array | undefined;
-  await perform(m, r, expected, async () => {
-    message = (await r.writer.end()) ?? undefined;
-  }, () => {
-    while (m.stack.length > 0) m.endElement();
-  });
+  await perform(
+    m,
+    r,
+    expected,
+    async () => {
+      message = (await r.writer.end()) ?? undefined;
+    },
+    () => {
+      while (m.stack.length > 0) m.endElement();
+    },
+  );
   const sent = m.config.output === 'buffer' ? (message ?? new Uint8Array(0)) : Buffer.concat(r.chunks);
   if (m.failed) {
     assert.equal(r.writer.isFaulted, true);
@@ -718,7 +799,9 @@ async function finish(m: Model, r: Real): Promise<void> {
   const parsed = parseMtom(sent, r.writer.contentType);
   assert.equal(rebuildXml(parsed), m.xml);
   assert.equal(parsed.parts.length - 1, m.parts.length);
-  parsed.parts.slice(1).forEach((part, i) => assert.deepEqual(part.bytes, new Uint8Array(m.parts[i])));
+  parsed.parts.slice(1).forEach((part, i) => {
+    assert.deepEqual(part.bytes, new Uint8Array(m.parts[i]));
+  });
 }
 
 test(`the writer follows its model over ${RUNS} random call sequences`, async (t) => {

@@ -55,7 +55,11 @@ export function rebuildXml(parsed: ParsedMessage): string {
 }
 
 /** Collects what an output callback receives, copying each view (they are lent). */
-export function collectingOutput(): { output: (buffers: readonly Uint8Array[]) => void; bytes: () => Uint8Array; calls: number[] } {
+export function collectingOutput(): {
+  output: (buffers: readonly Uint8Array[]) => void;
+  bytes: () => Uint8Array;
+  calls: number[];
+} {
   const chunks: Uint8Array[] = [];
   const calls: number[] = [];
   return {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
@@ -47,7 +47,7 @@ function jsFiles(dir: string): string[] {
 }
 
 describe('the built package', () => {
-  it('the universal entry loads nothing from other packages and nothing only the command line needs', async () => {
+  test('the universal entry loads nothing from other packages and nothing only the command line needs', async () => {
     const { files, external } = await moduleGraph(manifest.exports['.'].default);
     assert.deepEqual(external, [], `bare imports in the universal entry: ${external.join(', ')}`);
     assert.ok(files.includes('dist/wasm.js'), 'the graph was not followed');
@@ -55,7 +55,7 @@ describe('the built package', () => {
     assert.deepEqual(cliOnly, []);
   });
 
-  it('the node entry adds only Node built-ins', async () => {
+  test('the node entry adds only Node built-ins', async () => {
     const { external } = await moduleGraph(manifest.exports['./node'].default);
     assert.ok(external.length > 0);
     assert.deepEqual(
@@ -64,7 +64,7 @@ describe('the built package', () => {
     );
   });
 
-  it('dist/wasm.js carries @assemblyscript/loader with its licence notice', () => {
+  test('dist/wasm.js carries @assemblyscript/loader with its licence notice', () => {
     const wasmHost = readFileSync(join(DIST, 'wasm.js'), 'utf8');
     const loader = JSON.parse(readFileSync(join(ROOT, 'node_modules/@assemblyscript/loader/package.json'), 'utf8'));
     assert.match(
@@ -77,7 +77,7 @@ describe('the built package', () => {
     assert.match(notices, /Apache License\s+Version 2\.0, January 2004/);
   });
 
-  it('every source map resolves: it is linked, and each source is inlined and matches the file it names', () => {
+  test('every source map resolves: it is linked, and each source is inlined and matches the file it names', () => {
     const files = jsFiles(DIST);
     assert.ok(files.length > 10);
     for (const file of files) {
@@ -97,19 +97,23 @@ describe('the built package', () => {
         // A bundled package's file is mapped without its own source-map link (scripts/build.mjs).
         const withoutLink = (text: string) => text.replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
         if (existsSync(onDisk))
-          assert.equal(content, withoutLink(readFileSync(onDisk, 'utf8')), `${mapPath}: ${source} differs from the file`);
+          assert.equal(
+            content,
+            withoutLink(readFileSync(onDisk, 'utf8')),
+            `${mapPath}: ${source} differs from the file`,
+          );
       });
     }
   });
 
-  it('the inlined core is typed string in the declarations, not a 24 KB literal type', () => {
+  test('the inlined core is typed string in the declarations, not a 24 KB literal type', () => {
     const declarations = readFileSync(join(DIST, 'generated/wasm-binaries.d.ts'), 'utf8');
     assert.match(declarations, /export declare const SIMD_CORE_BASE64: string;/);
     assert.match(declarations, /export declare const SCALAR_CORE_BASE64: string;/);
     assert.ok(declarations.length < 1000, `${declarations.length} characters`);
   });
 
-  it('ships an MIT LICENSE, as package.json says', () => {
+  test('ships an MIT LICENSE, as package.json says', () => {
     assert.equal(manifest.license, 'MIT');
     assert.ok(manifest.files.includes('LICENSE'));
     assert.match(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n/);

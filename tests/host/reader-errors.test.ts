@@ -401,7 +401,7 @@ for (const [name, run] of cases) test(`refuses ${name}`, run);
 
 test('a failed reader is faulted: later calls say so and carry the first failure', async () => {
   const reader = await createXmlReader({
-    input: message('<!DOCTYPE e>' + doc('')),
+    input: message(`<!DOCTYPE e>${doc('')}`),
     encoding: { type: 'mtom', contentType: CT },
   });
   const first = await expectCode(reader.read(), 'WS_E_INVALID_FORMAT');
@@ -417,13 +417,13 @@ test('a bytes stream whose part is cut short errors, and never closes as if comp
     input: chunked(whole.subarray(0, whole.length - 20), [16]),
     encoding: { type: 'mtom', contentType: CT },
   });
-  let node;
-  while ((node = await reader.read()) && node.type !== 'bytes');
+  let node = await reader.read();
+  while (node && node.type !== 'bytes') node = await reader.read();
   const chunks: Uint8Array[] = [];
   const stream = reader.bytesStream().getReader();
   await expectCode(
     (async () => {
-      for (let next; !(next = await stream.read()).done; ) chunks.push(next.value);
+      for (let next = await stream.read(); !next.done; next = await stream.read()) chunks.push(next.value);
     })(),
     'WS_E_INVALID_FORMAT',
     /cut short/,
@@ -446,7 +446,11 @@ test('aborting the signal stops a pending call with WS_E_OPERATION_ABORTED and r
       released = true;
     },
   });
-  const reader = await createXmlReader({ input, encoding: { type: 'mtom', contentType: CT }, signal: controller.signal });
+  const reader = await createXmlReader({
+    input,
+    encoding: { type: 'mtom', contentType: CT },
+    signal: controller.signal,
+  });
   const pending = reader.read();
   setTimeout(() => controller.abort(new Error('user gave up')), 20);
   const error = await expectCode(pending, 'WS_E_OPERATION_ABORTED');

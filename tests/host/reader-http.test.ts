@@ -20,7 +20,9 @@ before(async () => {
     const fault = req.url === '/fault';
     const writer = await createXmlWriter({
       encoding: { type: 'mtom' },
-      output: (views) => views.forEach((v) => res.write(Buffer.from(v))),
+      output: (views) => {
+        for (const v of views) res.write(Buffer.from(v));
+      },
     });
     res.writeHead(fault ? 500 : 200, { 'Content-Type': writer.contentType, 'MIME-Version': '1.0' });
     writer.writeStartElement('s', 'Envelope', SOAP);
@@ -67,7 +69,9 @@ test('postMessage → readResponse streams the reply part', async () => {
     if (node.type === 'bytes') {
       assert.equal(node.contentType, 'image/jpeg');
       const chunks: Buffer[] = [];
-      for (let n; (n = await reader.readBytes(view)) > 0; ) chunks.push(Buffer.from(view.subarray(0, n)));
+      for (let n = await reader.readBytes(view); n > 0; n = await reader.readBytes(view)) {
+        chunks.push(Buffer.from(view.subarray(0, n)));
+      }
       photo = Buffer.concat(chunks);
     }
   }

@@ -67,7 +67,9 @@ export async function readerInfoset(
       text += node.value;
     } else if (node.type === 'bytes') {
       const chunks: Buffer[] = [];
-      for (let n; (n = await reader.readBytes(view)) > 0; ) chunks.push(Buffer.from(view.subarray(0, n)));
+      for (let n = await reader.readBytes(view); n > 0; n = await reader.readBytes(view)) {
+        chunks.push(Buffer.from(view.subarray(0, n)));
+      }
       const bytes = Buffer.concat(chunks);
       parts.push({ node, bytes });
       text += bytes.toString('base64');

@@ -120,7 +120,7 @@ function expectedInfoset(doc: Node): string[] {
 /** Binary contents in document order. */
 function binaries(doc: Node, out: Binary[] = []): Binary[] {
   if (doc.type === 'binary') out.push(doc.binary);
-  if (doc.type === 'element') doc.children.forEach((c) => binaries(c, out));
+  if (doc.type === 'element') for (const c of doc.children) binaries(c, out);
   return out;
 }
 
@@ -139,7 +139,9 @@ async function writeMessage(doc: Node, options: XmlWriterOptions, delivery: Deli
     const chunks: Buffer[] = [];
     const writer = await createXmlWriter({
       ...options,
-      output: (views) => views.forEach((v) => chunks.push(Buffer.from(v))),
+      output: (views) => {
+        for (const v of views) chunks.push(Buffer.from(v));
+      },
     });
     await writeNode(writer, doc, false);
     await writer.end();
@@ -170,7 +172,7 @@ test('every message the writer produces reads back to the same document and part
         };
         const expected = expectedInfoset(doc);
         const sent = await writeMessage(doc, options, delivery);
-        let read;
+        let read: Awaited<ReturnType<typeof readerInfoset>>;
         if (sent.input instanceof Uint8Array) {
           const message = await readMessage(sent.input, { contentType: sent.contentType, simd });
           assert.deepEqual(infoset(message.xml), expected);

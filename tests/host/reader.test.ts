@@ -24,7 +24,9 @@ function raw(...pieces: (string | Uint8Array)[]): Uint8Array<ArrayBuffer> {
 async function drain(reader: XmlReader, size = 1000): Promise<Buffer> {
   const view = new Uint8Array(size);
   const chunks: Buffer[] = [];
-  for (let n; (n = await reader.readBytes(view)) > 0; ) chunks.push(Buffer.from(view.subarray(0, n)));
+  for (let n = await reader.readBytes(view); n > 0; n = await reader.readBytes(view)) {
+    chunks.push(Buffer.from(view.subarray(0, n)));
+  }
   return Buffer.concat(chunks);
 }
 
@@ -194,7 +196,7 @@ test('bytesStream gives the part as a byte stream (BYOB and default readers)', a
   await reader.read();
   const chunks: Uint8Array[] = [];
   const stream = reader.bytesStream().getReader();
-  for (let next; !(next = await stream.read()).done; ) chunks.push(next.value);
+  for (let next = await stream.read(); !next.done; next = await stream.read()) chunks.push(next.value);
   assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), part);
   assert.equal((await reader.read())?.type, 'end');
 });
@@ -257,9 +259,10 @@ test('a 256 MiB part read in order streams in constant memory', async () => {
   const view = new Uint8Array(1 << 16);
   let total = 0;
   let peak = 0;
-  for (let n; (n = await reader.readBytes(view)) > 0; total += n) {
+  for (let n = await reader.readBytes(view); n > 0; n = await reader.readBytes(view)) {
     hash.update(view.subarray(0, n));
     if ((total & 0xffffff) < n) peak = Math.max(peak, process.memoryUsage().arrayBuffers - before.arrayBuffers);
+    total += n;
   }
   assert.equal(total, size);
   assert.equal(hash.digest('hex'), expected.digest('hex'));

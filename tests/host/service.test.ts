@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it as test, type TestContext } from 'node:test';
@@ -16,7 +16,12 @@ import {
   type NodeAttachmentSource,
   type XmlWriter,
 } from '../../src/node.js';
-import { packMessage, writeXml } from '../../src/xml/node.js';
+import {
+  packMessage,
+  postMessage as postXmlMessage,
+  requestMessage as requestXmlMessage,
+  writeXml,
+} from '../../src/xml/node.js';
 import { assertDigests, parseDigests, SOAP11, SOAP12 } from '../service/digests.js';
 import { javaServiceUnavailable, SERVICE_NS, startJavaService, type JavaService } from '../service/java-service.js';
 import { randomBytes } from './mtom-reader.js';
@@ -78,7 +83,9 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
     pull(controller) {
       if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, (at += 5000 + (at % 7919))));
+      const end = at + 5000 + (at % 7919);
+      controller.enqueue(bytes.slice(at, end));
+      at = end;
     },
   });
 }
@@ -103,6 +110,11 @@ function envelopeWithPlaceholders(version: Version, attachments: Attachment[]): 
 }
 
 const total = (attachments: Attachment[]) => attachments.reduce((sum, a) => sum + a.bytes.length, 0);
+
+/** A header of the request that `response` answers (Node's IncomingMessage keeps it as `req`). */
+function sentHeader(response: IncomingMessage, name: string): string {
+  return String((response as IncomingMessage & { req: ClientRequest }).req.getHeader(name));
+}
 
 async function text(response: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -335,6 +347,161 @@ describe('a real MTOM service (Metro JAX-WS RI)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('part headers, the action placement, typed values, CDATA and processing instructions', () => {
+    const soap12 = VERSIONS[1];
+
+    for (const placement of [undefined, 'start-info', 'top-level', 'both'] as const) {
+      it(`SOAP 1.2 with the action placed ${placement ?? 'by default'}: Metro reads the message`, async () => {
+        const attachments = [{ name: 'p', bytes: randomBytes(5000, 70) }];
+        const encoding = { ...soap12.encoding, actionPlacement: placement };
+        const response = await requestMessage(soap12.url(service), upload(soap12, attachments), { encoding });
+        const body = await text(response);
+        assert.equal(response.statusCode, 200, body);
+        assertDigests(parseDigests(body), [{ ...attachments[0], xop: true }]);
+        const sent = sentHeader(response, 'content-type');
+        const startInfo = 'start-info="application/soap+xml; action=\\"urn:mtom-stream:service/Digest\\""';
+        assert.equal(sent.includes(startInfo), placement !== 'top-level', sent);
+        assert.equal(
+          /"; action="urn:mtom-stream:service\/Digest"$/.test(sent),
+          placement === 'top-level' || placement === 'both',
+          sent,
+        );
+      });
+    }
+
+    for (const version of VERSIONS) {
+      it(`${version.name}: requestMessage and postMessage take the envelope and its attachments`, async () => {
+        const attachments = sized(80);
+        const xml = envelopeWithPlaceholders(version, attachments);
+        const options = { encoding: version.encoding, headers: version.headers };
+        const byName = (list: Attachment[], stream = false) =>
+          Object.fromEntries(list.map((a) => [a.name, stream ? streamOf(a.bytes) : a.bytes]));
+        const sizedResponse = await requestXmlMessage(version.url(service), xml, {
+          ...options,
+          attachments: byName(attachments),
+        });
+        const sizedBody = await text(sizedResponse);
+        assert.equal(sizedResponse.statusCode, 200, sizedBody);
+        const digests = parseDigests(sizedBody);
+        assert.equal(digests.contentLength, Number(sentHeader(sizedResponse, 'content-length')));
+        assertDigests(digests, attachments);
+        const posted = await postXmlMessage(version.url(service), xml, {
+          ...options,
+          attachments: byName(attachments, true),
+        });
+        const postedBody = await posted.text();
+        assert.equal(posted.status, 200, postedBody);
+        assert.equal(parseDigests(postedBody).contentLength, undefined, 'chunked');
+        assertDigests(parseDigests(postedBody), attachments);
+      });
+
+      it(`${version.name}: chosen Content-IDs and part headers reach Metro, and each href finds its part`, async () => {
+        const parts = [
+          {
+            name: 'a',
+            bytes: randomBytes(1000, 71),
+            options: { contentId: 'http://tempuri.org/1/42', filename: 'a.pdf' },
+          },
+          {
+            name: 'b',
+            bytes: randomBytes(MIB, 72),
+            options: {
+              contentId: 'b#2{x}@example.org',
+              filename: 'résumé.pdf',
+              contentLocation: 'http://example.org/b.pdf',
+              contentDescription: 'the second part',
+            },
+          },
+          { name: 'c', bytes: randomBytes(900, 73), options: {} },
+        ];
+        const response = await requestMessage(
+          version.url(service),
+          async (writer) => {
+            writer.writeStartElement('s', 'Envelope', version.envelope);
+            writer.writeStartElement('s', 'Body', version.envelope);
+            writer.writeStartElement('t', 'Upload', SERVICE_NS);
+            for (const { name, bytes, options } of parts) {
+              writer.writeStartElement('t', name, SERVICE_NS);
+              if (name === 'c') writer.writeBytes(bytes, { contentId: 'bytes-c', filename: 'c.bin' });
+              else await writeAttachment(writer, bytes, options);
+              writer.writeEndElement();
+            }
+            writer.writeEndElement();
+            writer.writeEndElement();
+            writer.writeEndElement();
+          },
+          { encoding: version.encoding, headers: version.headers },
+        );
+        const body = await text(response);
+        assert.equal(response.statusCode, 200, body);
+        const digests = parseDigests(body);
+        assertDigests(
+          digests,
+          parts.map((p) => ({ ...p, xop: true })),
+        );
+        assert.equal(digests.contentLength, Number(sentHeader(response, 'content-length')));
+        const byId = new Map(digests.attachments.map((a) => [a.headers['content-id'], a.headers]));
+        assert.deepEqual([...byId.keys()].sort(), ['<b#2{x}@example.org>', '<bytes-c>', '<http://tempuri.org/1/42>']);
+        assert.equal(byId.get('<http://tempuri.org/1/42>')!['content-disposition'], 'attachment; filename="a.pdf"');
+        const b = byId.get('<b#2{x}@example.org>')!;
+        assert.equal(
+          b['content-disposition'],
+          `attachment; filename="r_sum_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf`,
+        );
+        assert.equal(b['content-location'], 'http://example.org/b.pdf');
+        assert.equal(b['content-description'], 'the second part');
+        assert.equal(byId.get('<bytes-c>')!['content-disposition'], 'attachment; filename="c.bin"');
+      });
+    }
+
+    it('typed values, a CDATA section, processing instructions and QName attributes, written and copied', async () => {
+      const inline = randomBytes(600, 74);
+      const cdata = randomBytes(300, 75);
+      const part = randomBytes(3000, 76);
+      const copied = randomBytes(400, 77);
+      const response = await requestMessage(
+        soap12.url(service),
+        async (writer) => {
+          writer.writeStartElement('s', 'Envelope', SOAP12);
+          writer.writeStartElement('s', 'Body', SOAP12);
+          writer.writeStartElement('t', 'Upload', SERVICE_NS);
+          writer.writeAttribute('', 'count', '', 4);
+          writer.writeAttribute('', 'at', '', new Date(Date.UTC(2026, 0, 1)));
+          writer.writeAttribute('xsi', 'type', 'http://www.w3.org/2001/XMLSchema-instance', {
+            localName: 'Upload',
+            ns: SERVICE_NS,
+          });
+          writer.writeProcessingInstruction('trace', 'id="1"');
+          writer.writeStartElement('t', 'inline', SERVICE_NS);
+          writer.writeValue(inline);
+          writer.writeEndElement();
+          writer.writeStartElement('t', 'cdata', SERVICE_NS);
+          writer.writeCData(Buffer.from(cdata).toString('base64'));
+          writer.writeEndElement();
+          writer.writeStartElement('t', 'part', SERVICE_NS);
+          writer.writeValue(part);
+          writer.writeEndElement();
+          await writeXml(
+            writer,
+            `<?copied here?><t:copied xmlns:t="${SERVICE_NS}"><![CDATA[${Buffer.from(copied).toString('base64')}]]></t:copied>`,
+          );
+          writer.writeEndElement();
+          writer.writeEndElement();
+          writer.writeEndElement();
+        },
+        { encoding: soap12.encoding },
+      );
+      const body = await text(response);
+      assert.equal(response.statusCode, 200, body);
+      assertDigests(parseDigests(body), [
+        { name: 'inline', bytes: inline, xop: false },
+        { name: 'cdata', bytes: cdata, xop: false },
+        { name: 'part', bytes: part, xop: true },
+        { name: 'copied', bytes: copied, xop: false },
+      ]);
+    });
   });
 });
 

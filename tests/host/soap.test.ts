@@ -31,6 +31,19 @@ const include = (contentId: string) => ({ $xml: `<xop:Include xmlns:xop="${XOP}"
 interface DigestResult {
   attributes: { contentLength: string };
   part?: { attributes: { name: string; size: string; sha256: string; xop: string; type: string } }[];
+  /** Each attachment as Metro's MIME parser read it. */
+  attachment?: { attributes: { contentId: string }; header?: { attributes: { name: string; value: string } }[] }[];
+}
+
+/** Metro's view of each attachment: its Content-ID header and Content-Disposition. */
+function receivedParts(result: DigestResult): { contentId: string; disposition: string | undefined }[] {
+  const parts = (result.attachment ?? []).map(({ header = [] }) => {
+    const value = (name: string) =>
+      header.find((h) => h.attributes.name.toLowerCase() === name.toLowerCase())?.attributes.value;
+    return { contentId: value('Content-ID')!, disposition: value('Content-Disposition') };
+  });
+  // Metro lists them in no particular order.
+  return parts.sort((a, b) => (a.contentId < b.contentId ? -1 : 1));
 }
 
 function checkParts(result: DigestResult, sent: { bytes: Uint8Array; type?: string }[]): void {
@@ -83,6 +96,11 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
         const [result] = await c.DigestAsync({ file: attachments.map((a) => include(a.contentId)) }, { attachments });
         checkParts(result, sent);
         assert.ok(Number(result.attributes.contentLength) > MIB, `Content-Length ${result.attributes.contentLength}`);
+        // The parts keep node-soap's Content-IDs and file names.
+        assert.deepEqual(
+          receivedParts(result),
+          attachments.map((a) => ({ contentId: `<${a.contentId}>`, disposition: `attachment; filename="${a.name}"` })),
+        );
         // What node-soap built is what the adapter streamed: the envelope of this SOAP version.
         assert.match(
           c.lastRequest!,
@@ -109,6 +127,25 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
         const [sized] = await c.DigestAsync(args, { attachments: make(streamed.length) });
         checkParts(sized, [{ bytes: file }, { bytes: streamed }]);
         assert.ok(Number(sized.attributes.contentLength) > file.length + streamed.length);
+      });
+
+      it('sends a Content-ID that its cid: URL must escape and a non-ASCII file name (RFC 2392, RFC 8187)', async () => {
+        const c = await client();
+        const bytes = randomBytes(2000, 95);
+        const attachment: SoapAttachment = { contentId: 'scan#1{a}|b^@test', name: 'résumé 1.pdf', body: bytes };
+        // node-soap's caller writes the cid: URL, escaped as RFC 2392 asks.
+        const href = `cid:${encodeURIComponent(attachment.contentId).replace(/%40/g, '@')}`;
+        const [result] = await c.DigestAsync(
+          { file: [{ $xml: `<xop:Include xmlns:xop="${XOP}" href="${href}"/>` }] },
+          { attachments: [attachment] },
+        );
+        checkParts(result, [{ bytes }]);
+        assert.deepEqual(receivedParts(result), [
+          {
+            contentId: '<scan#1{a}|b^@test>',
+            disposition: `attachment; filename="r_sum_ 1.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%201.pdf`,
+          },
+        ]);
       });
 
       it('refuses, with typed errors, an attachment no placeholder names and a placeholder with no attachment', async () => {
@@ -142,6 +179,15 @@ describe('node-soap with MtomHttpClient, against the Metro service', () => {
           ),
           (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG' && /two attachments/.test(e.message),
         );
+        for (const bad of [
+          { contentId: 'a b', body },
+          { contentId: 'a', name: 'x\r\ny', body },
+        ]) {
+          await assert.rejects(
+            c.DigestAsync({ file: [include('a')] }, { attachments: [bad] }),
+            (e: unknown) => e instanceof XmlWriterError && e.code === 'E_INVALIDARG',
+          );
+        }
       });
     });
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { createXmlWriter, sourceSize, writeAttachment as writeUniversal, type XmlWriter } from '../../src/index.js';
 import { nodeSourceSize, writeAttachment, type NodeAttachmentSource } from '../../src/node.js';
 import { createXmlWriterStream } from '../../src/streams.js';
@@ -16,7 +16,6 @@ const BOUNDARY = 'MIME_boundary-sources.test';
 const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.sources@test' } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const NS = 'urn:sources-test';
-
 
 function chunksOf(bytes: Uint8Array<ArrayBuffer>, size: number): Uint8Array<ArrayBuffer>[] {
   const chunks: Uint8Array<ArrayBuffer>[] = [];
@@ -37,9 +36,9 @@ function parseMtom(message: Uint8Array): Parsed {
   const [root, ...parts] = all;
   assert.equal(root.headers.get('Content-ID'), '<root.sources@test>');
   const xml = new TextDecoder().decode(root.bytes);
-  const hrefs = [...xml.matchAll(/<xop:Include xmlns:xop="http:\/\/www\.w3\.org\/2004\/08\/xop\/include" href="cid:([^"]+)"\/>/g)].map(
-    (m) => m[1],
-  );
+  const hrefs = [
+    ...xml.matchAll(/<xop:Include xmlns:xop="http:\/\/www\.w3\.org\/2004\/08\/xop\/include" href="cid:([^"]+)"\/>/g),
+  ].map((m) => m[1]);
   const parsed = parts.map((p) => ({
     id: p.headers.get('Content-ID')!.replace(/^<|>$/g, ''),
     type: p.headers.get('Content-Type'),
@@ -105,7 +104,7 @@ after(async () => {
 });
 
 describe('writeAttachment: every source kind round trips', () => {
-  it('through MTOM parts, with exact sizes declared where they are known', async () => {
+  test('through MTOM parts, with exact sizes declared where they are known', async () => {
     const data = Array.from({ length: 14 }, (_, i) => pattern(1000 + i * 7919, i + 1));
     const filePath = join(dir, 'roundtrip-path.bin');
     const urlPath = join(dir, 'roundtrip-url.bin');
@@ -169,7 +168,7 @@ describe('writeAttachment: every source kind round trips', () => {
     }
   });
 
-  it('gives expectedLength() exactly when every source has a size', async () => {
+  test('gives expectedLength() exactly when every source has a size', async () => {
     const filePath = join(dir, 'sized.bin');
     await writeFile(filePath, pattern(70_000, 4));
     const writer = await createXmlWriter({ encoding: MTOM, ringSize: 8192 });
@@ -187,14 +186,22 @@ describe('writeAttachment: every source kind round trips', () => {
     assert.equal(parts[3].bytes.length, 123);
   });
 
-  it('inline as canonical base64 with the text encoding (differential against Buffer)', async () => {
+  test('inline as canonical base64 with the text encoding (differential against Buffer)', async () => {
     const data = pattern(100_000, 7);
     const writer = await createXmlWriter({ encoding: { type: 'text' }, ringSize: 8192 });
     const sink: Uint8Array[] = [];
-    const output = await createXmlWriter({ encoding: { type: 'text' }, output: (views) => void sink.push(...views.map((v) => v.slice())) });
+    const output = await createXmlWriter({
+      encoding: { type: 'text' },
+      output: (views) => void sink.push(...views.map((v) => v.slice())),
+    });
     for (const w of [writer, output]) {
       w.writeStartElement('', 'a', NS);
-      for (const source of [new Blob([data]), streamOf(chunksOf(data, 777)), generate(chunksOf(data, 4096)), Readable.from([Buffer.from(data)])]) {
+      for (const source of [
+        new Blob([data]),
+        streamOf(chunksOf(data, 777)),
+        generate(chunksOf(data, 4096)),
+        Readable.from([Buffer.from(data)]),
+      ]) {
         w.writeStartElement('', 'b', NS);
         await writeAttachment(w, source);
         w.writeEndElement();
@@ -209,7 +216,7 @@ describe('writeAttachment: every source kind round trips', () => {
     assert.ok(new TextDecoder().decode(Buffer.concat(sink)) === message);
   });
 
-  it('sourceSize and nodeSourceSize know buffers, Blobs and files, not streams', async () => {
+  test('sourceSize and nodeSourceSize know buffers, Blobs and files, not streams', async () => {
     const filePath = join(dir, 'size.bin');
     await writeFile(filePath, pattern(4321));
     assert.equal(sourceSize(new Uint8Array(10)), 10);
@@ -223,7 +230,7 @@ describe('writeAttachment: every source kind round trips', () => {
     assert.equal(await nodeSourceSize(new Uint8Array(5)), 5);
   });
 
-  it('rejects what is not a source, and chunks that are not bytes', async () => {
+  test('rejects what is not a source, and chunks that are not bytes', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     writer.writeStartElement(undefined, 'a', NS);
     assert.throws(() => writeUniversal(writer, 'text' as never), { code: 'E_INVALIDARG' });
@@ -232,7 +239,9 @@ describe('writeAttachment: every source kind round trips', () => {
     let cancelled: unknown;
     const strings = new ReadableStream({
       pull: (c) => c.enqueue('not bytes'),
-      cancel: (reason) => void (cancelled = reason),
+      cancel: (reason) => {
+        cancelled = reason;
+      },
     });
     second.writeStartElement(undefined, 'a', NS);
     writeAttachment(second, strings as ReadableStream<Uint8Array>);
@@ -242,11 +251,15 @@ describe('writeAttachment: every source kind round trips', () => {
 });
 
 describe('writeAttachment: sources are released when the writer fails', () => {
-  it('sources never read are cancelled, returned or destroyed; a path is never opened', async () => {
+  test('sources never read are cancelled, returned or destroyed; a path is never opened', async () => {
     const filePath = join(dir, 'never.bin');
     await writeFile(filePath, pattern(10));
     let streamCancel: unknown = 'not cancelled';
-    const stream = new ReadableStream<Uint8Array>({ cancel: (reason) => void (streamCancel = reason) });
+    const stream = new ReadableStream<Uint8Array>({
+      cancel: (reason) => {
+        streamCancel = reason;
+      },
+    });
     let returned = false;
     const iterable: AsyncIterable<Uint8Array> = {
       [Symbol.asyncIterator]: () => ({
@@ -273,9 +286,13 @@ describe('writeAttachment: sources are released when the writer fails', () => {
     if (!noProc) assert.ok(!isOpen(filePath));
   });
 
-  it('a failing part releases the sources of the parts after it', async () => {
+  test('a failing part releases the sources of the parts after it', async () => {
     let cancelled: unknown;
-    const later = new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) });
+    const later = new ReadableStream<Uint8Array>({
+      cancel: (reason) => {
+        cancelled = reason;
+      },
+    });
     const laterNode = Readable.from([Buffer.from('later')]);
     const failing = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -291,7 +308,7 @@ describe('writeAttachment: sources are released when the writer fails', () => {
     assert.ok(laterNode.destroyed);
   });
 
-  it('a file that changed size since stat fails the writer with WS_E_INVALID_FORMAT', async () => {
+  test('a file that changed size since stat fails the writer with WS_E_INVALID_FORMAT', async () => {
     for (const change of ['shrink', 'grow'] as const) {
       const filePath = join(dir, `${change}.bin`);
       await writeFile(filePath, pattern(10_000));
@@ -304,7 +321,9 @@ describe('writeAttachment: sources are released when the writer fails', () => {
     }
   });
 
-  it('abort mid-stream: the stream errors, the file is closed, no close delimiter', { skip: noProc && 'needs /proc/self/fd' }, async () => {
+  test('abort mid-stream: the stream errors, the file is closed, no close delimiter', {
+    skip: noProc && 'needs /proc/self/fd',
+  }, async () => {
     const filePath = join(dir, 'large.bin');
     await writeFile(filePath, pattern(4 << 20, 11));
     const controller = new AbortController();

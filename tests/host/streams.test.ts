@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, it } from 'node:test';
+import { describe, test } from 'node:test';
 import { createXmlWriter, type XmlWriter, type XmlWriterOptions } from '../../src/index.js';
 import { createXmlWriterReadable } from '../../src/node.js';
 import { createXmlWriterStream, type TransferProgress } from '../../src/streams.js';
@@ -11,7 +11,6 @@ const BOUNDARY = 'MIME_boundary-streams.test';
 const MTOM = { type: 'mtom', boundary: BOUNDARY, startUri: 'root.streams@test' } as const;
 const CLOSE = `\r\n--${BOUNDARY}--\r\n`;
 const RING = 16 * 1024;
-
 
 /** A SOAP-like document with one large pushBytes attachment and one small writeBytes value. */
 async function writeDocument(writer: XmlWriter, attachment: Uint8Array, declareSize = true): Promise<void> {
@@ -27,9 +26,12 @@ async function writeDocument(writer: XmlWriter, attachment: Uint8Array, declareS
   writer.writeEndElement();
   writer.writeStartElement(undefined, 'data', ns);
   // MTOM defers the callback to end(); the text encoding runs it now.
-  await writer.pushBytes(async (sink) => {
-    for (let at = 0; at < attachment.length; at += 10_000) await sink.write(attachment.subarray(at, at + 10_000));
-  }, declareSize ? { size: attachment.length } : {});
+  await writer.pushBytes(
+    async (sink) => {
+      for (let at = 0; at < attachment.length; at += 10_000) await sink.write(attachment.subarray(at, at + 10_000));
+    },
+    declareSize ? { size: attachment.length } : {},
+  );
   writer.writeEndElement();
   writer.writeEndElement();
   writer.writeEndElement();
@@ -46,14 +48,19 @@ async function buffered(options: XmlWriterOptions, attachment: Uint8Array): Prom
 
 /** Part Content-IDs carry a per-writer random nonce: the same length is kept, so only it differs. */
 function normalize(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('latin1').replace(/\.[0-9a-f]{16}@mtom-stream/g, '.NONCE-NONCE-NONC@mtom-stream');
+  return Buffer.from(bytes)
+    .toString('latin1')
+    .replace(/\.[0-9a-f]{16}@mtom-stream/g, '.NONCE-NONCE-NONC@mtom-stream');
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-async function readDefault(readable: ReadableStream<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<Uint8Array> {
+async function readDefault(
+  readable: ReadableStream<Uint8Array>,
+  onChunk?: (chunk: Uint8Array) => void,
+): Promise<Uint8Array> {
   const reader = readable.getReader();
   const chunks: Uint8Array[] = [];
   for (;;) {
@@ -88,7 +95,7 @@ async function turns(n: number): Promise<void> {
 describe('createXmlWriterStream', () => {
   const attachment = pattern(300_000);
 
-  it('a BYOB reader gets exactly the bytes end() returns with buffered output', async () => {
+  test('a BYOB reader gets exactly the bytes end() returns with buffered output', async () => {
     const expected = await buffered({ encoding: MTOM }, attachment);
     for (const sizes of [[1], [777, 4096, 13], [RING * 4]]) {
       const limit = sizes[0] === 1 ? 5000 : attachment.length;
@@ -103,7 +110,7 @@ describe('createXmlWriterStream', () => {
     }
   });
 
-  it('a default reader gets copies it may keep, equal to the buffered output', async () => {
+  test('a default reader gets copies it may keep, equal to the buffered output', async () => {
     const expected = await buffered({ encoding: MTOM }, attachment);
     const { writer, readable } = await createXmlWriterStream({ encoding: MTOM, ringSize: RING });
     await writeDocument(writer, attachment);
@@ -115,7 +122,7 @@ describe('createXmlWriterStream', () => {
     assert.equal(normalize(bytes), normalize(expected));
   });
 
-  it('the text encoding streams byte-identically to buffered output', async () => {
+  test('the text encoding streams byte-identically to buffered output', async () => {
     const options = { encoding: { type: 'text' } } as const;
     const expected = await buffered(options, attachment);
     const { writer, readable } = await createXmlWriterStream({ ...options, ringSize: RING });
@@ -126,7 +133,7 @@ describe('createXmlWriterStream', () => {
     assert.deepEqual(Buffer.from(bytes), Buffer.from(expected));
   });
 
-  it('a reader that never reads holds the writer: end() waits and nothing beyond the ring is produced', async () => {
+  test('a reader that never reads holds the writer: end() waits and nothing beyond the ring is produced', async () => {
     const progress: TransferProgress[] = [];
     const { writer, readable } = await createXmlWriterStream({
       encoding: MTOM,
@@ -163,7 +170,7 @@ describe('createXmlWriterStream', () => {
     assert.equal(writer.signal.reason, outcome);
   });
 
-  it('a slow reader bounds the writer: never more than one ring ahead of what was read', async () => {
+  test('a slow reader bounds the writer: never more than one ring ahead of what was read', async () => {
     const { writer, readable } = await createXmlWriterStream({ encoding: MTOM, ringSize: RING });
     await writeDocument(writer, pattern(1 << 20, 3));
     let received = 0;
@@ -187,7 +194,7 @@ describe('createXmlWriterStream', () => {
     assert.equal(bytes.length, writer.bytesWritten);
   });
 
-  it('reports total progress, with the total known from the start when every part is sized', async () => {
+  test('reports total progress, with the total known from the start when every part is sized', async () => {
     const progress: TransferProgress[] = [];
     const { writer, readable } = await createXmlWriterStream({
       encoding: MTOM,
@@ -205,7 +212,7 @@ describe('createXmlWriterStream', () => {
     assert.equal(progress.at(-1)!.bytesSent, expected);
   });
 
-  it('progress has no total while a part of unknown size is still to come', async () => {
+  test('progress has no total while a part of unknown size is still to come', async () => {
     const progress: TransferProgress[] = [];
     const { writer, readable } = await createXmlWriterStream({
       encoding: MTOM,
@@ -221,7 +228,7 @@ describe('createXmlWriterStream', () => {
     assert.ok(progress.every((p) => p.totalBytes === undefined || p.totalBytes === bytes.length));
   });
 
-  it('a writer failure errors the stream with that failure, and no close delimiter is sent', async () => {
+  test('a writer failure errors the stream with that failure, and no close delimiter is sent', async () => {
     const { writer, readable } = await createXmlWriterStream({ encoding: MTOM, ringSize: RING });
     writer.writeStartElement(undefined, 'a', 'urn:x');
     // Declares 100 000 bytes but writes 50 000: WS_E_INVALID_FORMAT.
@@ -236,7 +243,7 @@ describe('createXmlWriterStream', () => {
     assert.ok(!normalize(concat(chunks)).includes(`--${BOUNDARY}--`));
   });
 
-  it('aborting through the signal option mid-stream errors the stream with WS_E_OPERATION_ABORTED', async () => {
+  test('aborting through the signal option mid-stream errors the stream with WS_E_OPERATION_ABORTED', async () => {
     const controller = new AbortController();
     const { writer, readable } = await createXmlWriterStream({
       encoding: MTOM,
@@ -258,20 +265,23 @@ describe('createXmlWriterStream', () => {
     assert.ok(!normalize(concat(chunks)).endsWith(CLOSE));
   });
 
-  it('a synchronous write that overfills the ring fails the writer and errors the stream', async () => {
+  test('a synchronous write that overfills the ring fails the writer and errors the stream', async () => {
     const { writer, readable } = await createXmlWriterStream({ encoding: { type: 'text' }, ringSize: 4096 });
     const reading = readDefault(readable).catch((error: unknown) => error);
     writer.writeStartElement(undefined, 'a', 'urn:x');
-    assert.throws(() => {
-      for (let i = 0; i < 1000; i++) writer.writeChars('0123456789');
-    }, { code: 'WS_E_QUOTA_EXCEEDED' });
+    assert.throws(
+      () => {
+        for (let i = 0; i < 1000; i++) writer.writeChars('0123456789');
+      },
+      { code: 'WS_E_QUOTA_EXCEEDED' },
+    );
     assert.equal(((await reading) as { code?: string }).code, 'WS_E_QUOTA_EXCEEDED');
     await assert.rejects(writer.end(), { code: 'WS_E_OBJECT_FAULTED' });
     // The test runner fails a test that leaves an unhandled rejection behind.
     await turns(5);
   });
 
-  it('a cancel during the final delivery still rejects end()', async () => {
+  test('a cancel during the final delivery still rejects end()', async () => {
     const { writer, readable } = await createXmlWriterStream({ encoding: { type: 'text' } });
     writer.writeStartElement(undefined, 'a', 'urn:x');
     writer.writeChars('x'.repeat(1000));
@@ -284,7 +294,7 @@ describe('createXmlWriterStream', () => {
 });
 
 describe('createXmlWriterReadable (Node)', () => {
-  it('works with stream.pipeline and gives the buffered output', async () => {
+  test('works with stream.pipeline and gives the buffered output', async () => {
     const attachment = pattern(200_000, 5);
     const expected = await buffered({ encoding: MTOM }, attachment);
     const { writer, readable } = await createXmlWriterReadable({ encoding: MTOM, ringSize: RING });
@@ -301,7 +311,7 @@ describe('createXmlWriterReadable (Node)', () => {
     assert.equal(normalize(Buffer.concat(chunks)), normalize(expected));
   });
 
-  it('a destination that fails aborts the writer; the writer failing destroys the Readable', async () => {
+  test('a destination that fails aborts the writer; the writer failing destroys the Readable', async () => {
     const { writer, readable } = await createXmlWriterReadable({ encoding: MTOM, ringSize: RING });
     await writeDocument(writer, pattern(1 << 20));
     let received = 0;

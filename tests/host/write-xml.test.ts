@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as test } from 'node:test';
 import { createXmlWriter, XmlWriterError, type XmlWriter } from '../../src/node.js';
 import * as universal from '../../src/xml/index.js';
 import { packMessage, writeXml } from '../../src/xml/node.js';
@@ -57,23 +57,46 @@ const FRAGMENT =
   '</m:Order>';
 const EXPECTED =
   `<s:Envelope xmlns:s="${SOAP12}"><s:Body>` +
-  // xmlns:s is the writer's already, but the fragment declares it beside names that do not use it:
-  // kept, since QName values may need it.
-  `<m:Order xmlns:m="urn:orders" xmlns:s="${SOAP12}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">` +
+  // xmlns:s is the writer's already (in scope where the copy goes): not repeated. xmlns:xsi is not
+  // used by a name but kept, since QName values (xsi:type="m:Code") may need it.
+  `<m:Order xmlns:m="urn:orders" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" m:id="7">` +
   '<!-- kept -->' +
   '<m:note>a &lt; b &amp; "c" — é 😀</m:note>' +
-  '<m:code xsi:type="m:Code">&lt;raw&gt; &amp; </m:code>' +
+  '<m:code xsi:type="m:Code"><![CDATA[<raw> & ]]></m:code>' +
+  '<?app ignored?>' +
   '<inner xmlns="urn:default"><leaf/></inner>' +
   '</m:Order></s:Body></s:Envelope>';
 
 describe('writeXml: copying', () => {
-  it('copies a fragment at the current position: comments kept, CDATA as text, a processing instruction counted as dropped', async () => {
+  test('copies a fragment at the current position: comments, CDATA sections and processing instructions kept', async () => {
     const { result, message } = await intoBody(FRAGMENT);
     assert.equal(new TextDecoder().decode(message), EXPECTED);
-    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 1, droppedComments: 0 });
+    assert.deepEqual(result, { parts: 0, unusedAttachments: [], droppedInstructions: 0, droppedComments: 0 });
   });
 
-  it('gives the same bytes from every kind of source and any split of the input', async () => {
+  test('keeps a CDATA section larger than the parser hands over at once, as consecutive sections of the same text', async () => {
+    const text = `${'<&]]'.repeat(40_000)}end`.replaceAll(']]<', '] ]<');
+    const { message } = await intoBody(`<m:big xmlns:m="urn:m"><![CDATA[${text}]]></m:big>`);
+    const xml = new TextDecoder().decode(message);
+    const sections = [...xml.matchAll(/<!\[CDATA\[([\s\S]*?)\]\]>/g)].map(([, section]) => section);
+    assert.ok(sections.length >= 2, `${sections.length} sections`);
+    assert.equal(sections.join(''), text);
+    assert.ok(!xml.includes('&lt;'), 'never escaped as text');
+  });
+
+  test('drops only the declarations the writer has in scope; a prefix bound elsewhere is declared again', async () => {
+    const { message } = await intoBody(
+      `<a:x xmlns:a="urn:a" xmlns:s="urn:not-soap" xmlns:t="urn:t"><a:y xmlns:a="urn:a" xmlns:t="urn:t2"/></a:x>`,
+    );
+    assert.equal(
+      new TextDecoder().decode(message),
+      `<s:Envelope xmlns:s="${SOAP12}"><s:Body>` +
+        '<a:x xmlns:a="urn:a" xmlns:s="urn:not-soap" xmlns:t="urn:t"><a:y xmlns:t="urn:t2"/></a:x>' +
+        '</s:Body></s:Envelope>',
+    );
+  });
+
+  test('gives the same bytes from every kind of source and any split of the input', async () => {
     const bytes = new TextEncoder().encode(FRAGMENT);
     const splits = (step: number) =>
       Array.from({ length: Math.ceil(bytes.length / step) }, (_, i) => bytes.slice(i * step, (i + 1) * step));
@@ -85,7 +108,9 @@ describe('writeXml: copying', () => {
         () =>
           new Blob([bytes]).stream().pipeThrough(
             new TransformStream({
-              transform: (chunk: Uint8Array, c) => chunk.forEach((b) => c.enqueue(Uint8Array.of(b))),
+              transform: (chunk: Uint8Array, c) => {
+                for (const b of chunk) c.enqueue(Uint8Array.of(b));
+              },
             }),
           ),
       ],
@@ -110,7 +135,7 @@ describe('writeXml: copying', () => {
     }
   });
 
-  it('copies a whole document as its root element, at the top of a fresh writer', async () => {
+  test('copies a whole document as its root element, at the top of a fresh writer', async () => {
     const writer = await createXmlWriter();
     await writeXml(
       writer,
@@ -119,7 +144,7 @@ describe('writeXml: copying', () => {
     assert.equal(latin1((await writer.end())!), `<s:Envelope xmlns:s="${SOAP12}"><s:Body/></s:Envelope>`);
   });
 
-  it('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
+  test('lets a fragment use prefixes the writer has in scope (namespaces option), without declaring them again', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('s', 'Envelope', SOAP12);
     await assert.rejects(
@@ -135,7 +160,7 @@ describe('writeXml: copying', () => {
     );
   });
 
-  it('rebinds a prefix that the writer has bound to another namespace', async () => {
+  test('rebinds a prefix that the writer has bound to another namespace', async () => {
     const writer = await createXmlWriter();
     writer.writeStartElement('p', 'outer', 'urn:outer');
     await writeXml(writer, '<p:inner xmlns:p="urn:inner"><p:x/></p:inner>');
@@ -154,20 +179,20 @@ describe('writeXml: parts', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('fills cid: placeholders from attachments and file: placeholders under baseDir', async () => {
+  test('fills cid: placeholders from attachments and file: placeholders under baseDir', async () => {
     const photo = randomBytes(5000, 1);
     const report = randomBytes(70_000, 2);
     await writeFile(join(dir, 'report.bin'), report);
     const xml =
       `<m:Upload xmlns:m="urn:m" xmlns:xop="${XOP}" xmlns:xmime="http://www.w3.org/2005/05/xmlmime">` +
       '<m:photo xmime:contentType="image/png">\n  <xop:Include href="cid:photo"/><!-- beside it: dropped -->\n</m:photo>' +
-      '<m:report><xop:Include href="file:report.bin"/></m:report></m:Upload>';
+      '<m:report><xop:Include href="file:report.bin"/><?beside it: dropped?></m:report></m:Upload>';
     const { result, message, writer } = await intoBody(
       xml,
       { attachments: { photo, spare: new Uint8Array(1) }, baseDir: dir },
       true,
     );
-    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 0, droppedComments: 1 });
+    assert.deepEqual(result, { parts: 2, unusedAttachments: ['spare'], droppedInstructions: 1, droppedComments: 1 });
     const parsed = parseMtom(message, writer.contentType);
     assert.equal(parsed.parts.length, 3);
     assert.equal(parsed.parts[1].headers['content-type'], 'image/png');
@@ -179,7 +204,7 @@ describe('writeXml: parts', () => {
     );
   });
 
-  it('turns base64 text of at least minPartSize decoded bytes into a part, streamed in chunks', async () => {
+  test('turns base64 text of at least minPartSize decoded bytes into a part, streamed in chunks', async () => {
     const big = randomBytes(1536 * 1024 + 1, 3);
     const small = randomBytes(767, 4);
     const b64 = Buffer.from(big).toString('base64').replace(/.{76}/g, '$&\n');
@@ -198,7 +223,24 @@ describe('writeXml: parts', () => {
     assert.ok(rebuildXml(parsed).includes(`<m:big>${Buffer.from(big).toString('base64')}</m:big>`));
   });
 
-  it('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
+  test('base64 in CDATA sections becomes a part where minPartSize applies; elsewhere CDATA stays CDATA', async () => {
+    const data = randomBytes(3000, 5);
+    const b64 = Buffer.from(data).toString('base64');
+    const xml =
+      `<m:Up xmlns:m="urn:m"><m:data><![CDATA[${b64.slice(0, 100)}]]>${b64.slice(100, 2000)}<![CDATA[${b64.slice(2000)}]]></m:data>` +
+      '<m:script><![CDATA[a < b]]></m:script></m:Up>';
+    const { result, message, writer } = await intoBody(
+      xml,
+      { minPartSize: 768, optimize: ({ localName }) => localName === 'data' },
+      true,
+    );
+    assert.equal(result.parts, 1);
+    const parsed = parseMtom(message, writer.contentType);
+    assert.deepEqual(parsed.parts[1].bytes, data);
+    assert.ok(latin1(parsed.parts[0].bytes).includes('<m:script><![CDATA[a < b]]></m:script>'));
+  });
+
+  test('optimize picks the elements whose base64 may become parts; contentTypeFor and onPart see each placeholder', async () => {
     const data = randomBytes(2000, 6);
     const b64 = Buffer.from(data).toString('base64');
     const xml =
@@ -227,7 +269,7 @@ describe('writeXml: parts', () => {
     for (const part of parsed.parts.slice(1)) assert.deepEqual(part.bytes, data);
   });
 
-  it('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
+  test('with the text encoding, placeholders and long base64 text are written inline as canonical base64', async () => {
     const data = randomBytes(100_000, 5);
     const wrapped = Buffer.from(data).toString('base64').replace(/.{76}/g, '$&\r\n');
     const xml = `<m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:a><xop:Include href="cid:a"/></m:a><m:b>${wrapped}</m:b></m:Up>`;
@@ -237,7 +279,7 @@ describe('writeXml: parts', () => {
     assert.ok(latin1(message).includes(`<m:a>${canonical}</m:a><m:b>${canonical}</m:b>`));
   });
 
-  it('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
+  test('universal entry: cid: placeholders work, file: placeholders are refused', async () => {
     const writer = await createXmlWriter({ encoding: MTOM });
     writer.writeStartElement('', 'root', 'urn:r');
     await universal.writeXml(writer, `<a xmlns:xop="${XOP}"><xop:Include href="cid:x%40y"/></a>`, {
@@ -309,7 +351,7 @@ describe('writeXml: bad input faults the writer', () => {
     ['minPartSize 0', '<a/>', { minPartSize: 0 }, 'E_INVALIDARG', /minPartSize/],
   ];
   for (const [name, xml, options, code, pattern] of cases) {
-    it(`${name}: ${code}, and no close delimiter is ever written`, async () => {
+    test(`${name}: ${code}, and no close delimiter is ever written`, async () => {
       const { output, bytes } = collectingOutput();
       const writer = await createXmlWriter({ encoding: MTOM, output });
       writer.writeStartElement('s', 'Envelope', SOAP12);
@@ -322,7 +364,7 @@ describe('writeXml: bad input faults the writer', () => {
 });
 
 describe('packMessage', () => {
-  it('resolves with the Content-Type, the exact length and the body', async () => {
+  test('resolves with the Content-Type, the exact length and the body', async () => {
     const data = randomBytes(100_000, 9);
     const packed = await packMessage(
       `<s:Envelope xmlns:s="${SOAP12}"><s:Body><m:Up xmlns:m="urn:m" xmlns:xop="${XOP}"><m:d><xop:Include href="cid:d"/></m:d></m:Up></s:Body></s:Envelope>`,
@@ -339,7 +381,7 @@ describe('packMessage', () => {
     assert.equal((await packed.copied).parts, 1);
   });
 
-  it('has no length when a part has no known size, and errors the body when a source fails', async () => {
+  test('has no length when a part has no known size, and errors the body when a source fails', async () => {
     const unsized = await packMessage(`<a xmlns:xop="${XOP}"><xop:Include href="cid:s"/></a>`, {
       attachments: { s: new Blob(['abc']).stream() },
     });
@@ -356,7 +398,7 @@ describe('packMessage', () => {
     await assert.rejects(new Response(failing.body).arrayBuffer(), /disk gone/);
   });
 
-  it('rejects malformed XML before any body exists', async () => {
+  test('rejects malformed XML before any body exists', async () => {
     await assert.rejects(
       packMessage('<a><b></a>'),
       (e: unknown) => e instanceof XmlWriterError && e.code === 'WS_E_INVALID_FORMAT',

@@ -132,7 +132,11 @@ test('text encoding: writeBytes in pieces is one canonical base64 value', async 
 
 test('bytesWritten and bytesFlushed count what was produced and what reached the output', async () => {
   let received = 0;
-  const writer = await createXmlWriter({ output: (views) => void views.forEach((v) => (received += v.length)) });
+  const writer = await createXmlWriter({
+    output: (views) => {
+      for (const v of views) received += v.length;
+    },
+  });
   writer.writeStartElement(undefined, 'abc', '');
   assert.equal(writer.bytesWritten, 4);
   assert.equal(writer.bytesFlushed, 0);

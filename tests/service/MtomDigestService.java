@@ -7,9 +7,14 @@
  * xop:Include (XOP §3, an attachment part) or as base64 text (inline). The service streams each
  * one through SHA-256, never holding an attachment whole, and answers:
  *
- *   <d:Digests xmlns:d="urn:mtom-stream:service" contentLength="the request's, or none when chunked">
+ *   <d:Digests xmlns:d="urn:mtom-stream:service" contentLength="the request's, or none when chunked"
+ *       action="the SOAP action Metro took from the request, or none">
  *     <d:part name="child's local name" size="bytes" sha256="hex" xop="true|false" type="part's Content-Type"/> …
+ *     <d:attachment contentId="…"><d:header name="…" value="…"/> …</d:attachment> …
  *   </d:Digests>
+ *
+ * The attachments are listed as Metro parsed them (Content-ID, every MIME header), after the
+ * payload has been read.
  *
  * It is a Provider<Message> (Metro's own message type) rather than an SEI, so no wrapper beans
  * are generated at run time; Metro's MTOM decoder hands xop:Include to the payload reader as a
@@ -19,6 +24,8 @@
  */
 import com.sun.net.httpserver.HttpServer;
 import com.sun.xml.ws.api.SOAPVersion;
+import com.sun.xml.ws.api.message.Attachment;
+import com.sun.xml.ws.api.message.AttachmentEx;
 import com.sun.xml.ws.api.message.Message;
 import com.sun.xml.ws.api.message.Messages;
 import java.io.InputStream;
@@ -27,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -35,6 +43,7 @@ import javax.annotation.Resource;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamReader;
 import javax.xml.transform.stream.StreamSource;
+import javax.xml.ws.BindingProvider;
 import javax.xml.ws.Endpoint;
 import javax.xml.ws.Provider;
 import javax.xml.ws.Service;
@@ -65,7 +74,8 @@ public class MtomDigestService implements Provider<Message> {
   @Override
   public Message invoke(Message request) {
     try {
-      StringBuilder answer = new StringBuilder("<d:Digests xmlns:d=\"" + NS + "\" contentLength=\"" + contentLength() + "\">");
+      StringBuilder answer = new StringBuilder("<d:Digests xmlns:d=\"" + NS + "\" contentLength=\"" + contentLength()
+          + "\" action=\"" + escape(action()) + "\">");
       XMLStreamReader reader = request.readPayload();
       // The payload element itself, then one binary child after another.
       while (reader.getEventType() != XMLStreamConstants.START_ELEMENT) reader.next();
@@ -85,6 +95,7 @@ public class MtomDigestService implements Provider<Message> {
           depth--;
         }
       }
+      answer.append(attachments(request));
       answer.append("</d:Digests>");
       return Messages.createUsingPayload(new StreamSource(new StringReader(answer.toString())), version);
     } catch (RuntimeException e) {
@@ -102,6 +113,29 @@ public class MtomDigestService implements Provider<Message> {
       if ("Content-Length".equalsIgnoreCase(header.getKey())) return header.getValue().get(0);
     }
     return "none";
+  }
+
+  /** The SOAP action Metro took from the request (SOAPAction, or the Content-Type's action), or "none". */
+  private String action() {
+    Object action = context.getMessageContext().get(BindingProvider.SOAPACTION_URI_PROPERTY);
+    return action == null || action.toString().isEmpty() ? "none" : action.toString();
+  }
+
+  /** Each attachment's Content-ID and MIME headers, as Metro's MIME parser read them. */
+  private static String attachments(Message request) {
+    StringBuilder list = new StringBuilder();
+    for (Attachment attachment : request.getAttachments()) {
+      list.append("<d:attachment contentId=\"").append(escape(attachment.getContentId())).append("\">");
+      if (attachment instanceof AttachmentEx ex) {
+        for (Iterator<AttachmentEx.MimeHeader> headers = ex.getMimeHeaders(); headers.hasNext(); ) {
+          AttachmentEx.MimeHeader header = headers.next();
+          list.append("<d:header name=\"").append(escape(header.getName()))
+              .append("\" value=\"").append(escape(header.getValue())).append("\"/>");
+        }
+      }
+      list.append("</d:attachment>");
+    }
+    return list.toString();
   }
 
   /** Reads one binary child to its end tag: an xop:Include part, or base64 text. */

@@ -18,10 +18,21 @@ export interface PartDigest {
   type: string;
 }
 
+/** An attachment part as the service's MIME parser read it. */
+export interface ReceivedAttachment {
+  /** Its Content-ID, as Metro reports it. */
+  contentId: string;
+  /** Its MIME headers, by lower-case name, values trimmed. */
+  headers: Record<string, string>;
+}
+
 export interface Digests {
   /** The request's Content-Length as the service received it; undefined when it came chunked. */
   contentLength: number | undefined;
+  /** The SOAP action the service took from the request; undefined for none. */
+  action: string | undefined;
   parts: PartDigest[];
+  attachments: ReceivedAttachment[];
 }
 
 /** The digests in a response body (plain SOAP or an MTOM multipart; the answer is ASCII either way). */
@@ -37,9 +48,26 @@ export function parseDigests(body: string): Digests {
       type: decodeXml(value('type')),
     };
   });
-  const root = /<d:Digests [^>]*\bcontentLength="([^"]*)"/.exec(body);
+  const root = /<d:Digests [^>]*\bcontentLength="([^"]*)" action="([^"]*)"/.exec(body);
   assert.ok(root, `no Digests element in the answer:\n${body.slice(0, 2000)}`);
-  return { contentLength: root[1] === 'none' ? undefined : Number(root[1]), parts: digests };
+  const attachments = [...body.matchAll(/<d:attachment contentId="([^"]*)">(.*?)<\/d:attachment>/g)].map(
+    ([, contentId, list]) => ({
+      contentId: decodeXml(contentId),
+      headers: Object.fromEntries(
+        [...list.matchAll(/<d:header name="([^"]*)" value="([^"]*)"\/>/g)].map(([, name, value]) => [
+          decodeXml(name).toLowerCase(),
+          // mimepull keeps the space after the colon of some fields; it is not part of the value.
+          decodeXml(value).trim(),
+        ]),
+      ),
+    }),
+  );
+  return {
+    contentLength: root[1] === 'none' ? undefined : Number(root[1]),
+    action: root[2] === 'none' ? undefined : decodeXml(root[2]),
+    parts: digests,
+    attachments,
+  };
 }
 
 function decodeXml(value: string): string {

@@ -8,9 +8,9 @@ import {
   XmlWriterError,
   type BufferedXmlWriter,
   type PostMessageOptions,
-  type XmlWriter,
 } from 'mtom-stream';
 import { requestMessage, writeAttachment as writeNodeAttachment } from 'mtom-stream/node';
+import { postMessage as postXmlMessage } from 'mtom-stream/xml';
 
 export async function buffered(): Promise<Uint8Array> {
   const writer: BufferedXmlWriter = await createXmlWriter({ encoding: { type: 'mtom' } });
@@ -23,7 +23,11 @@ export async function buffered(): Promise<Uint8Array> {
 
 export async function withOutput(): Promise<number> {
   let total = 0;
-  const writer = await createXmlWriter({ output: (buffers) => buffers.forEach((b) => (total += b.length)) });
+  const writer = await createXmlWriter({
+    output: (buffers) => {
+      for (const b of buffers) total += b.length;
+    },
+  });
   writer.writeStartElement('', 'Document', 'urn:example');
   const nothing: Uint8Array | undefined = await writer.end();
   // @ts-expect-error A writer with an output does not resolve the message.
@@ -66,4 +70,28 @@ export async function node(): Promise<number | undefined> {
 
 export function code(error: unknown): string | undefined {
   return error instanceof XmlWriterError ? `${error.code} 0x${error.hresult.toString(16)}` : undefined;
+}
+
+export async function typedValuesAndPartHeaders(bytes: Uint8Array): Promise<Uint8Array> {
+  const writer = await createXmlWriter({
+    encoding: { type: 'mtom', action: 'urn:example/Upload', actionPlacement: 'start-info' },
+  });
+  writer.writeStartElement('', 'Upload', 'urn:example');
+  writer.writeAttribute('', 'at', '', new Date());
+  writer.writeAttribute('xsi', 'type', 'http://www.w3.org/2001/XMLSchema-instance', { localName: 'T', ns: 'urn:t' });
+  writer.writeProcessingInstruction('trace', 'id="1"');
+  writer.writeStartElement('', 'file', 'urn:example');
+  await writeAttachment(writer, bytes, { contentId: 'file@example.org', filename: 'file.bin' });
+  writer.writeEndElement();
+  writer.writeStartElement('', 'count', 'urn:example');
+  writer.writeValue(3n);
+  writer.writeEndElement();
+  const prefix: string | undefined = writer.lookupPrefix('urn:example');
+  void prefix;
+  return writer.end();
+}
+
+export async function envelopeToRequest(xml: string, bytes: Uint8Array): Promise<number> {
+  const posted: Response = await postXmlMessage('/upload', xml, { attachments: { file: bytes } });
+  return posted.status;
 }
