@@ -72,6 +72,22 @@ function assertOnePart(message: ParsedMessage, fixture: string, contentType: str
   assert.equal(sha256(message.parts[1].bytes), sha256(FIXTURES[fixture]), `the part holds ${fixture}`);
 }
 
+/**
+ * The output the README shows for an example: the 4-space indented lines after the first "prints"
+ * that follows the example's code block.
+ */
+function printedAfter(readme: string, name: string): string[] {
+  const at = readme.indexOf(`<!-- example: ${name} -->`);
+  const codeEnd = readme.indexOf('\n```\n', readme.indexOf('```', at) + 3);
+  const prints = readme.indexOf('\nprints', codeEnd);
+  const block = /\n\n((?: {4}.*\n|\n)+)/.exec(readme.slice(prints));
+  assert.ok(block, `no printed output after example ${name}`);
+  return block[1]
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.slice(4));
+}
+
 function root(message: ParsedMessage): string {
   return new TextDecoder().decode(message.parts[0].bytes);
 }
@@ -79,13 +95,15 @@ function root(message: ParsedMessage): string {
 describe('README examples', () => {
   let scratch: string;
   let examples: Example[];
+  let readme: string;
   let recorder: Awaited<ReturnType<typeof startRecorder>>;
   let service: JavaService | undefined;
   const serviceUnavailable = javaServiceUnavailable();
 
   before(async () => {
     assert.ok(existsSync(join(ROOT, 'dist', 'index.js')), 'dist/ is missing: run npm run build first');
-    examples = examplesIn(await readFile(join(ROOT, 'README.md'), 'utf8'));
+    readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    examples = examplesIn(readme);
     scratch = await mkdtemp(join(tmpdir(), 'mtom-readme-'));
     await mkdir(join(scratch, 'node_modules'));
     await symlink(ROOT, join(scratch, 'node_modules', 'mtom-stream'), 'dir');
@@ -170,6 +188,38 @@ describe('README examples', () => {
   example('buffered', async () => {
     const { lines } = await runExample('buffered');
     assert.ok(Number(lines[0]) > 100, `a whole message: ${lines[0]} bytes`);
+  });
+
+  example('part-headers', async () => {
+    const { lines } = await runExample('part-headers');
+    assert.deepEqual(lines, printedAfter(readme, 'part-headers'));
+  });
+
+  example('typed-values', async () => {
+    const { lines } = await runExample('typed-values');
+    assert.equal(lines[0], 'env undefined');
+    // The README wraps the one line it prints; compare without the whitespace.
+    const squeeze = (text: string) => text.replace(/\s+/g, '');
+    assert.equal(squeeze(lines.slice(1).join('')), squeeze(printedAfter(readme, 'typed-values').join('')));
+  });
+
+  example('reset', async () => {
+    const { lines } = await runExample('reset');
+    const rows = lines.map((line) => line.split(' '));
+    assert.deepEqual(
+      rows.map(([id, length]) => [id, length]),
+      [
+        ['1', '2664'],
+        ['2', '2664'],
+        ['3', '2664'],
+      ],
+    );
+    assert.equal(new Set(rows.map(([, , boundary]) => boundary)).size, 3, 'each message has its own boundary');
+  });
+
+  example('action-placement', async () => {
+    const { lines } = await runExample('action-placement');
+    assert.deepEqual(lines, printedAfter(readme, 'action-placement'));
   });
 
   example('abort-after-done', async () => {
@@ -272,6 +322,18 @@ describe('README examples', () => {
     assert.ok(lines[1].includes(sha256(FIXTURES['scan.pdf'])), 'the file: attachment arrived');
   });
 
+  example('send-xml', async (t) => {
+    if (!service) {
+      t.skip(serviceUnavailable);
+      return;
+    }
+    const { lines } = await runExample('send-xml', { SERVICE_URL: service.soap12 });
+    assert.match(lines[0], /^200 <d:part /);
+    assert.ok(lines[0].includes(sha256(FIXTURES['scan.pdf'])), 'requestMessage: the file arrived as sent');
+    assert.match(lines[1], /^200 <d:part /);
+    assert.ok(lines[1].includes(sha256(new TextEncoder().encode('hello'))), 'postMessage: the Blob arrived as sent');
+  });
+
   example('node-soap', async (t) => {
     if (!service) {
       t.skip(serviceUnavailable);
@@ -280,5 +342,7 @@ describe('README examples', () => {
     const { stdout } = await runExample('node-soap', { SERVICE_URL: service.soap11 });
     assert.ok(stdout.includes(sha256(FIXTURES['scan.pdf'])), 'the scan arrived as sent');
     assert.ok(stdout.includes(sha256(new TextEncoder().encode('hello'))), 'the notes arrived as sent');
+    assert.ok(stdout.includes("'Content-ID: <scan@example.org>'"), "node-soap's Content-ID was kept");
+    assert.ok(stdout.includes(`'Content-Disposition: attachment; filename="scan.pdf"'`), 'and its file name');
   });
 });
