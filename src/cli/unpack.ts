@@ -10,6 +10,7 @@ import { open, mkdir, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createXmlReader, type ElementNode } from '../index.js';
+import { XOP_NS } from '../names.js';
 import { comment, cdataSection, endTag, escapeAttribute, escapeText, startTag } from '../reader/serialize.js';
 import type { CliIo } from './command.js';
 import { UsageError } from './errors.js';
@@ -42,7 +43,6 @@ Exit status: 0 done, 1 failed (no file in DIR then looks complete: unfinished fi
 removed), 2 bad arguments.
 `;
 
-const XOP = 'http://www.w3.org/2004/08/xop/include';
 const CHUNK = 64 * 1024;
 /** Document text gathered before it is written out. */
 const TEXT_FLUSH = 64 * 1024;
@@ -184,7 +184,7 @@ export async function unpack(argv: string[], io: CliIo, signal?: AbortSignal): P
           text += comment(node.value);
           break;
         case 'bytes': {
-          text += `<xop:Include xmlns:xop="${XOP}" href="cid:${escapeAttribute(encodeURI(node.contentId))}"/>`;
+          text += `<xop:Include xmlns:xop="${XOP_NS}" href="cid:${escapeAttribute(encodeURI(node.contentId))}"/>`;
           const name = `part-${manifest.length + 1}-${safeName(node.contentId)}`;
           const file = new PendingFile(join(options.output, name));
           files.push(file);

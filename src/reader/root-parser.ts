@@ -8,6 +8,7 @@
  * to undeclared entities are errors of the parser (XML 1.0 §4.1 WFC: Entity Declared).
  */
 import type { SaxesParser, SaxesTagNS } from '../xml-parser.js';
+import { XMLNS_NS, XOP_NS } from '../names.js';
 import { readerInvalidFormat, readerQuotaExceeded, XmlReaderError } from './errors.js';
 import type { ResolvedLimits } from './options.js';
 import type { BytesNode, XmlAttribute, XmlNode } from './nodes.js';
@@ -19,8 +20,6 @@ import type { BytesNode, XmlAttribute, XmlNode } from './nodes.js';
 let xmlParser: Promise<typeof import('../xml-parser.js')> | undefined;
 export const loadXmlParser = () => (xmlParser ??= import('../xml-parser.js'));
 
-export const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 const WHITESPACE = /^[ \t\r\n]*$/;
 
 interface Frame {

@@ -7,13 +7,11 @@
  */
 import type { SaxesTagNS, XMLDecl } from '../xml-parser.js';
 import { invalidArg, invalidFormat, invalidOperation } from '../errors.js';
+import { XMLNS_NS, XOP_NS } from '../names.js';
 import type { XmlWriter } from '../xml-writer.js';
 import type { ParseEvent } from './parse.js';
 import type { ElementName } from './source.js';
 import { decodeStored, sliceText, TextRun, type StoredText, type TextStore } from './text-run.js';
-
-const XOP_NS = 'http://www.w3.org/2004/08/xop/include';
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
 
 /** Bytes buffered in the ring before the copy waits for the output to take them. */
 const FLUSH_AT = 64 * 1024;
