@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { bytes } from './scenarios.mjs';
 
 /** Where the example is looked for, in order. */
-export const README_SOURCES = ['README.md', 'notes/README-d.md'];
+export const README_SOURCES = ['README.md'];
 export const MARKER = '<!-- example: browser-upload -->';
 
 const FILE = { name: 'scan.pdf', type: 'application/pdf', size: 16 * 1024 * 1024 + 7, seed: 31 };
