@@ -60,16 +60,39 @@ export class CallDiscipline {
   /** The writer failed before its message was done: nothing more reaches the output. */
   private stopped = false;
   private failure: unknown = undefined;
-  private readonly faults = new AbortController();
-  private settleClosed!: (error?: unknown) => void;
-  /** Resolves when end() has handed every byte to the output; rejects if the writer faults first. */
-  readonly closed: Promise<void> = new Promise((resolve, reject) => {
-    this.settleClosed = (error) => (error === undefined ? resolve() : reject(error));
-  });
+  /** Made when `signal` is first read: most messages never need one. */
+  private faults: AbortController | undefined;
+  /** How `closed` settled, once it has: `{ error: undefined }` when it resolved. */
+  private outcome: { error: unknown } | undefined;
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: ((error?: unknown) => void) | undefined;
 
-  constructor() {
-    // Observed or not, a fault reaches callers through the failing call itself.
-    this.closed.catch(() => {});
+  /**
+   * Resolves when end() has handed every byte to the output; rejects if the writer faults first.
+   * Made when first asked for, settled as it would have been had it existed all along.
+   */
+  get closed(): Promise<void> {
+    if (this.closedPromise === undefined) {
+      const outcome = this.outcome;
+      this.closedPromise =
+        outcome === undefined
+          ? new Promise((resolve, reject) => {
+              this.resolveClosed = (error) => (error === undefined ? resolve() : reject(error));
+            })
+          : outcome.error === undefined
+            ? Promise.resolve()
+            : Promise.reject(outcome.error);
+      // Observed or not, a fault reaches callers through the failing call itself.
+      this.closedPromise.catch(() => {});
+    }
+    return this.closedPromise;
+  }
+
+  /** Settles `closed` (the first outcome stays): resolved, or rejected with `error`. */
+  private settleClosed(error?: unknown): void {
+    if (this.outcome !== undefined) return;
+    this.outcome = { error };
+    this.resolveClosed?.(error);
   }
 
   /** Whether a failure has faulted the writer. */
@@ -79,6 +102,10 @@ export class CallDiscipline {
 
   /** Aborts with the failure when the writer faults before its message is done. */
   get signal(): AbortSignal {
+    if (this.faults === undefined) {
+      this.faults = new AbortController();
+      if (this.stopped) this.faults.abort(this.failure);
+    }
     return this.faults.signal;
   }
 
@@ -104,7 +131,7 @@ export class CallDiscipline {
     this.failure = error;
     if (this.phase !== 'writing') return;
     this.stopped = true;
-    this.faults.abort(error);
+    this.faults?.abort(error);
     this.settleClosed(error);
   }
 
@@ -165,10 +192,14 @@ export class CallDiscipline {
     return pending && this.hold(name, pending);
   }
 
-  /** A writer call that goes on asynchronously (flush, end). */
-  callAsync<T>(name: string, operation: () => Promise<T>): Promise<T> {
+  /**
+   * A writer call that answers with a promise (flush, end). When the operation finishes
+   * synchronously the call is over at once; only a promise it returns holds the writer.
+   */
+  callAsync<T>(name: string, operation: () => T | Promise<T>): Promise<T> {
     try {
-      return this.hold(name, this.call(name, operation));
+      const result = this.call(name, operation);
+      return isThenable(result) ? this.hold(name, result as Promise<T>) : Promise.resolve(result);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -50,6 +50,14 @@ export interface MarkupName {
 const qualifiedNames = new Map<string, Map<string, MarkupName>>();
 let qualifiedNameCount = 0;
 
+/**
+ * The cached markup of `prefix:localName`, or undefined. Only checked names are cached, so a hit
+ * means both are known to be NCNames (or '' for no prefix).
+ */
+export function knownQualifiedName(prefix: string, localName: string): MarkupName | undefined {
+  return qualifiedNames.get(prefix)?.get(localName);
+}
+
 /** The markup of `prefix:localName` (both already checked), from the cache when it is there. */
 export function qualifiedName(prefix: string, localName: string): MarkupName {
   let byLocal = qualifiedNames.get(prefix);

@@ -14,6 +14,7 @@
 import type { CallDiscipline } from './call-discipline.js';
 import { quotaExceeded } from './errors.js';
 import { isThenable } from './maybe-async.js';
+import { messageArray } from './message-array.js';
 import type { Core } from './wasm.js';
 
 /** WS_WRITE_CALLBACK: receives views into the ring, valid until it returns or its promise settles. */
@@ -161,7 +162,7 @@ export class RingChannel {
    */
   expectLength(length: number): void {
     if (this.output || this.message || length > DIRECT_MESSAGE_LIMIT || length < this.collectedBytes) return;
-    const message = new Uint8Array(length);
+    const message = messageArray(length);
     let at = 0;
     for (const chunk of this.collected) {
       message.set(chunk, at);
@@ -202,7 +203,7 @@ export class RingChannel {
     let at = this.collectedBytes;
     if (message === undefined || total !== message.length) {
       if (message) this.unexpected();
-      message = new Uint8Array(total);
+      message = messageArray(total);
       at = 0;
       for (const chunk of this.collected) {
         message.set(chunk, at);

@@ -15,6 +15,7 @@ import {
   checkNCName,
   checkNamespaceUri,
   checkPrefix,
+  knownQualifiedName,
   type MarkupName,
   qualifiedName,
 } from './names.js';
@@ -81,8 +82,8 @@ interface OpenElement extends BinaryElement {
   ns: string;
   startTagOpen: boolean;
   content: Content;
-  /** `{ns}local` of its attributes, made at the first attribute. */
-  attributeKeys: Set<string> | null;
+  /** Its attributes' namespaces and local names, in pairs, made at the first attribute. */
+  attributeNames: string[] | null;
   /** Prefixes its attributes use, with their namespaces, made at the first prefixed attribute. */
   attributePrefixes: Map<string, string> | null;
 }
@@ -510,26 +511,35 @@ export class XmlWriter {
    * resolves with the whole message. Once its last byte is handed to the output the message is
    * done: abort() no longer affects it, and end() resolves when the output has taken it.
    */
-  async end(): Promise<Uint8Array | undefined> {
-    return this.discipline.callAsync('end', async () => {
+  end(): Promise<Uint8Array | undefined> {
+    return this.discipline.callAsync('end', () => {
       if (!this.rootWritten) throw invalidOperation('end() before the root element: a document needs one');
       while (this.stack.length > 0) this.endElement();
       // Buffered: when the length is known now, the parts still to come go straight into the message.
       const expected = this.encoding.expectedLength(this.channel.core.bytesCommitted);
       if (expected !== undefined) this.channel.expectLength(expected);
-      await this.encoding.finish();
-      let message: Uint8Array | undefined;
-      if (this.channel.hasOutput) {
-        await this.channel.drain(() => this.discipline.handOver());
-      } else {
-        message = this.channel.takeMessage();
-        this.discipline.handOver();
-      }
-      this.discipline.end();
-      this.finalLength = this.channel.core.bytesCommitted;
-      this.channel.core.recycle();
-      return message;
+      // Synchronous when nothing is left to wait for: no part producer, no asynchronous output.
+      const finishing = this.encoding.finish();
+      return finishing ? finishing.then(() => this.deliverMessage()) : this.deliverMessage();
     });
+  }
+
+  /** end(), once the encoding has finished: hands everything to the output, or takes the message. */
+  private deliverMessage(): Uint8Array | undefined | Promise<Uint8Array | undefined> {
+    if (!this.channel.hasOutput) {
+      const message = this.channel.takeMessage();
+      this.discipline.handOver();
+      return this.closeMessage(message);
+    }
+    return this.channel.drain(() => this.discipline.handOver()).then(() => this.closeMessage(undefined));
+  }
+
+  /** The message is delivered: the writer has ended and its core serves other writers. */
+  private closeMessage(message: Uint8Array | undefined): Uint8Array | undefined {
+    this.discipline.end();
+    this.finalLength = this.channel.core.bytesCommitted;
+    this.channel.core.recycle();
+    return message;
   }
 
   /**
@@ -577,8 +587,11 @@ export class XmlWriter {
 
   private startElement(prefix: string | undefined | null, localName: string, ns: string): void {
     const p = prefix ?? undefined;
-    checkPrefix(p, 'prefix');
-    checkNCName(localName, 'localName');
+    const known = p === undefined ? undefined : knownQualifiedName(p, localName);
+    if (known === undefined) {
+      checkPrefix(p, 'prefix');
+      checkNCName(localName, 'localName');
+    }
     checkNamespaceUri(ns);
     if (localName === 'xmlns' && !p) {
       // Namespaces in XML 1.0 §3 reserves the name: DOM parsers refuse an element named xmlns.
@@ -598,12 +611,12 @@ export class XmlWriter {
     this.scope.push();
     const chosen = this.scope.prefixForElement(p, ns);
     const element: OpenElement = {
-      name: qualifiedName(chosen, localName),
+      name: known !== undefined && chosen === p ? known : qualifiedName(chosen, localName),
       prefix: chosen,
       ns,
       startTagOpen: true,
       content: 'none',
-      attributeKeys: null,
+      attributeNames: null,
       attributePrefixes: null,
       xmimeContentType: undefined,
       bytesOptions: undefined,
@@ -617,27 +630,32 @@ export class XmlWriter {
   private attribute(prefix: string | undefined | null, localName: string, ns: string, value: string | XmlValue): void {
     const element = this.openStartTag('writeAttribute');
     const p = prefix ?? undefined;
-    checkPrefix(p, 'prefix');
-    checkNCName(localName, 'localName');
+    const known = p === undefined ? undefined : knownQualifiedName(p, localName);
+    if (known === undefined) {
+      checkPrefix(p, 'prefix');
+      checkNCName(localName, 'localName');
+    }
     checkNamespaceUri(ns);
     if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
       throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
     }
-    element.attributeKeys ??= new Set();
-    const keys = element.attributeKeys;
-    if (keys.size >= this.options.maxAttributes) {
+    // Pairs searched in place: an element has few attributes, and no key string is made per call.
+    const names = (element.attributeNames ??= []);
+    if (names.length >= 2 * this.options.maxAttributes) {
       throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
     }
-    const key = `${ns}\u0000${localName}`;
-    if (keys.has(key)) throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
+    for (let i = 0; i < names.length; i += 2) {
+      if (names[i + 1] === localName && names[i] === ns)
+        throw invalidOperation(`duplicate attribute {${ns}}${localName}`);
+    }
     const chosen = this.scope.prefixForAttribute(p, ns, usedPrefix(element, p ?? ''));
-    keys.add(key);
+    names.push(ns, localName);
     if (chosen) {
       element.attributePrefixes ??= new Map();
       element.attributePrefixes.set(chosen, ns);
     }
     if (chosen && this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
-    const head = qualifiedName(chosen, localName).attributeHead;
+    const head = (known !== undefined && chosen === p ? known : qualifiedName(chosen, localName)).attributeHead;
     if (typeof value !== 'string') {
       this.writeTypedAttribute(element, head, value);
       return;

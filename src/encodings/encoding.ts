@@ -46,8 +46,8 @@ export interface Encoding {
   checkBoundary(): void;
   /** After the document's root element: emits the parts deferred so far (WsFlushWriter). */
   emitParts(): Promise<void>;
-  /** After the document: deferred parts and the close delimiter. */
-  finish(): Promise<void>;
+  /** After the document: deferred parts and the close delimiter; undefined when done at once. */
+  finish(): Promise<void> | undefined;
 }
 
 /**

@@ -85,7 +85,9 @@ export class TextEncoding implements Encoding {
 
   async emitParts(): Promise<void> {}
 
-  async finish(): Promise<void> {}
+  finish(): undefined {
+    return undefined;
+  }
 
   /**
    * Inline content has no part, so its Content-ID is never written; it is still held unique, so
