@@ -640,7 +640,8 @@ export class XmlWriter {
       throw invalidArg('namespace declarations are written with writeXmlnsAttribute');
     }
     // Pairs searched in place: an element has few attributes, and no key string is made per call.
-    const names = (element.attributeNames ??= []);
+    element.attributeNames ??= [];
+    const names = element.attributeNames;
     if (names.length >= 2 * this.options.maxAttributes) {
       throw quotaExceeded(`more than maxAttributes (${this.options.maxAttributes}) attributes on one element`);
     }
