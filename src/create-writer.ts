@@ -8,7 +8,7 @@ import type { Encoding } from './encodings/encoding.js';
 import { MtomEncoding } from './encodings/mtom.js';
 import { TextEncoding } from './encodings/text.js';
 import { operationAborted } from './errors.js';
-import { nextMessageEncoding, resolveOptions, type XmlWriterOptions } from './options.js';
+import { nextMessageEncoding, type ResolvedOptions, resolveOptions, type XmlWriterOptions } from './options.js';
 import { RingChannel, type OutputCallback } from './ring.js';
 import { Core } from './wasm.js';
 import { XmlTextOutput } from './xml-text.js';
@@ -37,21 +37,33 @@ export interface BufferedXmlWriter extends XmlWriter {
  * writer.writeBytes(new Uint8Array(1024));
  * const message = await writer.end(); // Uint8Array; send with `Content-Type: writer.contentType`
  */
-export async function createXmlWriter(options?: XmlWriterOptions & { output?: undefined }): Promise<BufferedXmlWriter>;
+export function createXmlWriter(options?: XmlWriterOptions & { output?: undefined }): Promise<BufferedXmlWriter>;
 /**
  * Creates an XML writer whose bytes go to `options.output` (WS_WRITE_CALLBACK) as they are
  * written; `end()` resolves with `undefined` once the output has taken everything.
  * See the first signature for the options and errors.
  */
-export async function createXmlWriter(options: XmlWriterOptions & { output: OutputCallback }): Promise<XmlWriter>;
+export function createXmlWriter(options: XmlWriterOptions & { output: OutputCallback }): Promise<XmlWriter>;
 /** Creates an XML writer; `end()` resolves with the message when there is no `output`. */
-export async function createXmlWriter(options?: XmlWriterOptions): Promise<XmlWriter>;
-export async function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
-  const resolved = resolveOptions(options);
+export function createXmlWriter(options?: XmlWriterOptions): Promise<XmlWriter>;
+export function createXmlWriter(options: XmlWriterOptions = {}): Promise<XmlWriter> {
+  try {
+    const resolved = resolveOptions(options);
+    const { signal } = resolved;
+    if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
+    const { ringSize, scratchSize, simd } = resolved;
+    // An idle instance serves at once; only a new one is awaited.
+    const idle = Core.takeIdle({ ringSize, scratchSize, simd });
+    if (idle) return Promise.resolve(writerOver(idle, resolved));
+    return Core.create({ ringSize, scratchSize, simd }).then((core) => writerOver(core, resolved));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The writer over `core`, positioned before the root element. */
+function writerOver(core: Core, resolved: ResolvedOptions): XmlWriter {
   const { signal, encoding } = resolved;
-  if (signal?.aborted) throw operationAborted('the signal was aborted before the writer was created', signal.reason);
-  const { ringSize, scratchSize, simd } = resolved;
-  const core = await Core.create({ ringSize, scratchSize, simd });
   // Everything that belongs to one message; XmlWriter.reset() starts the next one with it. The
   // abort listener goes when the message ends or fails, so one long-lived signal can serve many
   // writers; each message after a reset() listens again.

@@ -33,10 +33,16 @@ export function checkBoundary(boundary: string): string {
   return boundary;
 }
 
+/** Media types already checked: a service sends the same few with every message. */
+const knownMediaTypes = new Set<string>();
+const KNOWN_MEDIA_TYPES_LIMIT = 256;
+
 export function checkMediaType(value: string, what: string): string {
+  if (knownMediaTypes.has(value)) return value;
   if (typeof value !== 'string' || value.length > 1024 || !MEDIA_TYPE.test(value)) {
     throw invalidArg(`${what} ${JSON.stringify(value)} is not a valid media type (RFC 2045 §5.1)`);
   }
+  if (knownMediaTypes.size < KNOWN_MEDIA_TYPES_LIMIT) knownMediaTypes.add(value);
   return value;
 }
 

@@ -38,16 +38,22 @@ export function isNCName(name: string): boolean {
 
 /** The markup of a qualified name, made once: `<p:l` opens a start tag, `</p:l>` is the end tag. */
 export interface MarkupName {
+  readonly prefix: string;
   /** `p:l`, or `l` without a prefix. */
   readonly qname: string;
   readonly startTag: string;
   readonly endTag: string;
   /** ` p:l="`: an attribute's name, up to its value. */
   readonly attributeHead: string;
+  /** The next cached name with the same local name and another prefix. */
+  readonly next: MarkupName | undefined;
 }
 
-/** Qualified names by prefix, then local name: documents repeat a few names many times. */
-const qualifiedNames = new Map<string, Map<string, MarkupName>>();
+/**
+ * Qualified names by local name, each with a short chain of its prefixes: documents repeat a few
+ * names many times, and one lookup finds them.
+ */
+const qualifiedNames = new Map<string, MarkupName>();
 let qualifiedNameCount = 0;
 
 /**
@@ -55,27 +61,27 @@ let qualifiedNameCount = 0;
  * means both are known to be NCNames (or '' for no prefix).
  */
 export function knownQualifiedName(prefix: string, localName: string): MarkupName | undefined {
-  return qualifiedNames.get(prefix)?.get(localName);
+  let name = qualifiedNames.get(localName);
+  while (name !== undefined && name.prefix !== prefix) name = name.next;
+  return name;
 }
 
 /** The markup of `prefix:localName` (both already checked), from the cache when it is there. */
 export function qualifiedName(prefix: string, localName: string): MarkupName {
-  let byLocal = qualifiedNames.get(prefix);
-  const known = byLocal?.get(localName);
+  const known = knownQualifiedName(prefix, localName);
   if (known) return known;
   const qname = prefix ? `${prefix}:${localName}` : localName;
+  const first = qualifiedNames.get(localName);
   const made: MarkupName = {
+    prefix,
     qname,
     startTag: `<${qname}`,
     endTag: `</${qname}>`,
     attributeHead: ` ${qname}="`,
+    next: first,
   };
   if (qualifiedNameCount < KNOWN_NAMES_LIMIT) {
-    if (!byLocal) {
-      byLocal = new Map();
-      qualifiedNames.set(prefix, byLocal);
-    }
-    byLocal.set(localName, made);
+    qualifiedNames.set(localName, made);
     qualifiedNameCount++;
   }
   return made;
@@ -142,7 +148,8 @@ export class NamespaceScope {
 
   /** Whether the innermost element already declares `prefix`. */
   declaredHere(prefix: string): string | undefined {
-    const start = this.marks[this.marks.length - 1] ?? 0;
+    const depth = this.marks.length;
+    const start = depth > 0 ? this.marks[depth - 1] : 0;
     for (let i = start; i < this.count; i++) {
       if (this.prefixes[i] === prefix) return this.uris[i];
     }

@@ -91,8 +91,24 @@ const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
  * Idle instances by build and size. Instantiating (a new memory, the loader's wrapping) costs far
  * more than writing a small message, so an instance whose writer ended cleanly serves the next.
  */
-const idle = new Map<string, Core[]>();
+interface IdleCores {
+  readonly simd: boolean;
+  readonly scratchSize: number;
+  readonly ringSize: number;
+  readonly cores: Core[];
+}
+const idle: IdleCores[] = [];
 const IDLE_LIMIT = 4;
+
+/** The idle list for a build and its sizes (a writer's first call: found without making a key). */
+function idleCoresFor(simd: boolean, scratchSize: number, ringSize: number): IdleCores {
+  for (const list of idle) {
+    if (list.simd === simd && list.scratchSize === scratchSize && list.ringSize === ringSize) return list;
+  }
+  const list: IdleCores = { simd, scratchSize, ringSize, cores: [] };
+  idle.push(list);
+  return list;
+}
 
 /** Compiles a build once per process (or page) and caches the promise. */
 function compileCore(simd: boolean): Promise<WebAssembly.Module> {
@@ -117,6 +133,8 @@ const textEncoder = new TextEncoder();
 
 /** A markup window opens with room for this many bytes when the ring has them contiguous. */
 const MARKUP_WINDOW = 4096;
+/** In an escape table (Core.writeAsciiEscaped): a unit the general path must handle. */
+export const ASCII_STOP = 0xff;
 
 /**
  * One instance of the core: a ring, a scratch area, and the operations over them.
@@ -143,7 +161,7 @@ export class Core {
     private readonly core: CoreExports,
     buffer: ArrayBuffer,
     private readonly sizes: CoreOptions,
-    private readonly poolKey: string,
+    private readonly idleList: IdleCores,
   ) {
     this.simd = core.simdBuild() === 1;
     this.memory = new Uint8Array(buffer);
@@ -151,10 +169,15 @@ export class Core {
     this.spanWords = new Uint32Array(buffer, core.spanTable(), 4);
   }
 
+  /** An idle instance of this build and these sizes, if one is waiting (no await needed). */
+  static takeIdle(options: CoreOptions): Core | undefined {
+    return idleCoresFor(options.simd ?? detectSimd(), options.scratchSize, options.ringSize).cores.pop();
+  }
+
   static async create(options: CoreOptions): Promise<Core> {
     const simd = options.simd ?? detectSimd();
-    const key = `${simd}:${options.scratchSize}:${options.ringSize}`;
-    const reused = idle.get(key)?.pop();
+    const idleList = idleCoresFor(simd, options.scratchSize, options.ringSize);
+    const reused = idleList.cores.pop();
     if (reused) return reused;
     const pages = Math.ceil((STATIC_RESERVE + options.scratchSize + options.ringSize) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -166,7 +189,7 @@ export class Core {
     if (status === -2) throw invalidArg('ringSize and scratchSize must be at least 4096 bytes');
     if (status !== 0)
       throw invalidArg(`ringSize ${options.ringSize} and scratchSize ${options.scratchSize} do not fit`);
-    return new Core(exports, memory.buffer, options, key);
+    return new Core(exports, memory.buffer, options, idleList);
   }
 
   /**
@@ -175,9 +198,8 @@ export class Core {
    */
   recycle(): void {
     this.clear();
-    const list = idle.get(this.poolKey) ?? [];
+    const list = this.idleList.cores;
     if (list.length < IDLE_LIMIT) list.push(this);
-    idle.set(this.poolKey, list);
   }
 
   /**
@@ -186,8 +208,8 @@ export class Core {
    * undefined when there is none (the caller then creates one).
    */
   static reclaim(core: Core): Core | undefined {
-    const list = idle.get(core.poolKey);
-    if (!list || list.length === 0) return undefined;
+    const list = core.idleList.cores;
+    if (list.length === 0) return undefined;
     const at = list.indexOf(core);
     if (at < 0) return list.pop();
     list.splice(at, 1);
@@ -236,21 +258,36 @@ export class Core {
   }
 
   /**
-   * Writes `value` into the markup window if every UTF-16 unit is ASCII and marked nonzero in
-   * `allowed` (128 entries), checking and copying in one pass: 1 if written, 0 if a unit is not
-   * allowed (nothing is written), -1 if the ring has no room for it now.
+   * Writes `value[start, end)` into the markup window, escaping as it copies, if every UTF-16 unit
+   * is ASCII and not refused by `escapes` (128 entries: 0 copies the unit, 1–7 writes that entry of
+   * `references` instead, ASCII_STOP refuses it). 1 if written; 0 if a unit is refused (nothing
+   * is written: the caller takes the general path); -1 if the ring has no room for it now.
    */
-  writeAsciiWhere(value: string, allowed: Uint8Array): 1 | 0 | -1 {
-    const length = value.length;
-    if (this.markupEnd - this.markupAt < length && !this.openMarkupWindow(length)) return -1;
-    const at = this.markupAt;
+  writeAsciiEscaped(
+    value: string,
+    start: number,
+    end: number,
+    escapes: Uint8Array,
+    references: readonly Uint8Array[],
+  ): 1 | 0 | -1 {
+    // A reference is at most 6 bytes (&quot;).
+    const room = (end - start) * 6;
+    if (this.markupEnd - this.markupAt < room && !this.openMarkupWindow(room)) return -1;
     const memory = this.memory;
-    for (let i = 0; i < length; i++) {
+    let at = this.markupAt;
+    for (let i = start; i < end; i++) {
       const code = value.charCodeAt(i);
-      if (code >= 0x80 || allowed[code] === 0) return 0;
-      memory[at + i] = code;
+      if (code >= 0x80) return 0;
+      const escape = escapes[code];
+      if (escape === 0) {
+        memory[at++] = code;
+        continue;
+      }
+      if (escape === ASCII_STOP) return 0;
+      const reference = references[escape];
+      for (let k = 0; k < reference.length; k++) memory[at++] = reference[k];
     }
-    this.markupAt = at + length;
+    this.markupAt = at;
     return 1;
   }
 

@@ -5,22 +5,33 @@
  */
 import { invalidFormat } from './errors.js';
 import type { RingChannel } from './ring.js';
+import { ASCII_STOP } from './wasm.js';
 
 const encoder = new TextEncoder();
 
 /** Markup up to this many UTF-16 units is encoded straight into one ring window. */
 const DIRECT_MARKUP = 1024;
 
-/** Short printable ASCII that neither escaping rule changes (XML 1.0 §2.4, §3.3.3). */
-const PLAIN_TEXT = /^[\x20-\x25\x27-\x3b\x3d\x3f-\x7e\t\n]*$/;
-const PLAIN_ATTRIBUTE = /^[\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\x7e]*$/;
-const PLAIN_LIMIT = 256;
-
-/** The same two sets as tables over ASCII, checked while a value is copied (Core.writeAsciiWhere). */
-const asciiTable = (set: RegExp) =>
-  Uint8Array.from({ length: 0x80 }, (_, c) => (set.test(String.fromCharCode(c)) ? 1 : 0));
-const PLAIN_TEXT_ASCII = asciiTable(PLAIN_TEXT);
-const PLAIN_ATTRIBUTE_ASCII = asciiTable(PLAIN_ATTRIBUTE);
+/**
+ * Escaping of ASCII text as it is copied, the same bytes the core's escaper writes
+ * (assembly/escape.ts): XML 1.0 §2.4 for character data (`&`, `<`, `>`, and CR as a reference so
+ * that line-end normalization keeps it), §3.3.3 for double-quoted attribute values (also `"`,
+ * TAB, LF). Other C0 controls are not XML Chars (§2.2): the general path refuses them.
+ */
+const REFERENCES = ['', '&amp;', '&lt;', '&gt;', '&#xD;', '&quot;', '&#xA;', '&#x9;'].map((reference) =>
+  Uint8Array.from(reference, (c) => c.charCodeAt(0)),
+);
+function escapeTable(references: Record<string, number>): Uint8Array {
+  return Uint8Array.from({ length: 0x80 }, (_, code) => {
+    const c = String.fromCharCode(code);
+    if (c in references) return references[c];
+    return code < 0x20 && c !== '\t' && c !== '\n' ? ASCII_STOP : 0;
+  });
+}
+const TEXT_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4 });
+const ATTRIBUTE_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4, '"': 5, '\n': 6, '\t': 7 });
+/** UTF-16 units escaped per window: at 6 bytes a unit the window fits the smallest ring. */
+const ESCAPE_SLICE = 256;
 
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -51,23 +62,32 @@ export class XmlTextOutput {
     }
   }
 
-  /** Character data (writeChars) or a double-quoted attribute value, escaped by the core. */
+  /**
+   * Character data (writeChars) or a double-quoted attribute value, escaped: ASCII as it is
+   * copied, slice by slice; from the first slice that holds anything else, by the core.
+   */
   text(value: string, attribute: boolean): void {
-    if (value.length <= PLAIN_LIMIT && this.writePlain(value, attribute ? PLAIN_ATTRIBUTE_ASCII : PLAIN_TEXT_ASCII)) {
-      return;
+    const escapes = attribute ? ATTRIBUTE_ESCAPES : TEXT_ESCAPES;
+    let start = 0;
+    while (start < value.length) {
+      const end = Math.min(value.length, start + ESCAPE_SLICE);
+      if (!this.writeAsciiEscaped(value, start, end, escapes)) break;
+      start = end;
     }
-    if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
-    this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
+    if (start === value.length) return;
+    const rest = start === 0 ? value : value.slice(start);
+    if (!isWellFormedString(rest)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
+    this.forEachChunk(rest, (length) => this.escapeStaged(length, attribute));
   }
 
-  /** Writes a short value as it is if it is plain (checked while it is copied); false if it is not. */
-  private writePlain(value: string, plain: Uint8Array): boolean {
+  /** Writes an ASCII slice, escaped as it is copied; false if it holds a unit the core must handle. */
+  private writeAsciiEscaped(value: string, start: number, end: number, escapes: Uint8Array): boolean {
     const { core } = this.channel;
-    let written = core.writeAsciiWhere(value, plain);
+    let written = core.writeAsciiEscaped(value, start, end, escapes, REFERENCES);
     if (written < 0) {
       // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
       this.channel.retry(() => {
-        written = core.writeAsciiWhere(value, plain);
+        written = core.writeAsciiEscaped(value, start, end, escapes, REFERENCES);
         return written >= 0;
       }, false);
     }

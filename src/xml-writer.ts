@@ -673,7 +673,9 @@ export class XmlWriter {
   }
 
   private top(): OpenElement | undefined {
-    return this.stack[this.stack.length - 1];
+    // Never index -1: an out-of-bounds read leaves the engine's fast path.
+    const depth = this.stack.length;
+    return depth > 0 ? this.stack[depth - 1] : undefined;
   }
 
   private openStartTag(what: string): OpenElement {

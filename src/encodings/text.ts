@@ -36,18 +36,20 @@ class Base64Target implements BinaryTarget {
 }
 
 export class TextEncoding implements Encoding {
-  readonly contentType: string;
   readonly documentOpen = true;
-  private readonly contentIds = new ContentIds();
+  /** Made at the first Content-ID: most messages have none. */
+  private contentIds: ContentIds | undefined;
 
   constructor(
-    settings: ResolvedTextEncoding,
+    private readonly settings: ResolvedTextEncoding,
     private readonly channel: RingChannel,
     private readonly text: XmlTextOutput,
     private readonly discipline: CallDiscipline,
-  ) {
-    const action = settings.action === undefined ? '' : `; action=${quote(settings.action)}`;
-    this.contentType = `${settings.mediaType}; charset=utf-8${action}`;
+  ) {}
+
+  get contentType(): string {
+    const { mediaType, action } = this.settings;
+    return `${mediaType}; charset=utf-8${action === undefined ? '' : `; action=${quote(action)}`}`;
   }
 
   begin(): void {}
@@ -94,7 +96,9 @@ export class TextEncoding implements Encoding {
    * that code which works with one encoding fails the same way with the other.
    */
   private claimContentId(options: ResolvedBinaryOptions): void {
-    if (options.headers.contentId !== undefined) this.contentIds.claim(options.headers.contentId);
+    if (options.headers.contentId === undefined) return;
+    this.contentIds ??= new ContentIds();
+    this.contentIds.claim(options.headers.contentId);
   }
 
   private target(size: DeclaredSize): Base64Target {
