@@ -278,14 +278,14 @@ export class Core {
     for (let i = start; i < end; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) return 0;
-      const escape = escapes[code];
-      if (escape === 0) {
+      const reference = escapes[code];
+      if (reference === 0) {
         memory[at++] = code;
         continue;
       }
-      if (escape === ASCII_STOP) return 0;
-      const reference = references[escape];
-      for (let k = 0; k < reference.length; k++) memory[at++] = reference[k];
+      if (reference === ASCII_STOP) return 0;
+      const bytes = references[reference];
+      for (let k = 0; k < bytes.length; k++) memory[at++] = bytes[k];
     }
     this.markupAt = at;
     return 1;
