@@ -258,24 +258,18 @@ export class Core {
   }
 
   /**
-   * Writes `value[start, end)` into the markup window, escaping as it copies, if every UTF-16 unit
+   * Writes `value` into the markup window, escaping as it copies, if every UTF-16 unit
    * is ASCII and not refused by `escapes` (128 entries: 0 copies the unit, 1–7 writes that entry of
    * `references` instead, ASCII_STOP refuses it). 1 if written; 0 if a unit is refused (nothing
    * is written: the caller takes the general path); -1 if the ring has no room for it now.
    */
-  writeAsciiEscaped(
-    value: string,
-    start: number,
-    end: number,
-    escapes: Uint8Array,
-    references: readonly Uint8Array[],
-  ): 1 | 0 | -1 {
+  writeAsciiEscaped(value: string, escapes: Uint8Array, references: readonly Uint8Array[]): 1 | 0 | -1 {
+    const length = value.length;
     // A reference is at most 6 bytes (&quot;).
-    const room = (end - start) * 6;
-    if (this.markupEnd - this.markupAt < room && !this.openMarkupWindow(room)) return -1;
+    if (this.markupEnd - this.markupAt < length * 6 && !this.openMarkupWindow(length * 6)) return -1;
     const memory = this.memory;
     let at = this.markupAt;
-    for (let i = start; i < end; i++) {
+    for (let i = 0; i < length; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) return 0;
       const reference = escapes[code];

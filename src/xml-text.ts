@@ -30,8 +30,11 @@ function escapeTable(references: Record<string, number>): Uint8Array {
 }
 const TEXT_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4 });
 const ATTRIBUTE_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4, '"': 5, '\n': 6, '\t': 7 });
-/** UTF-16 units escaped per window: at 6 bytes a unit the window fits the smallest ring. */
-const ESCAPE_SLICE = 256;
+/**
+ * Values up to this many UTF-16 units are escaped in JavaScript as they are copied; longer ones
+ * cost less through the core (TextEncoder, then the core's SIMD check and escape).
+ */
+const ASCII_COPY_LIMIT = 24;
 
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -63,31 +66,28 @@ export class XmlTextOutput {
   }
 
   /**
-   * Character data (writeChars) or a double-quoted attribute value, escaped: ASCII as it is
-   * copied, slice by slice; from the first slice that holds anything else, by the core.
+   * Character data (writeChars) or a double-quoted attribute value, escaped: short ASCII as it is
+   * copied, anything else by the core.
    */
   text(value: string, attribute: boolean): void {
-    const escapes = attribute ? ATTRIBUTE_ESCAPES : TEXT_ESCAPES;
-    let start = 0;
-    while (start < value.length) {
-      const end = Math.min(value.length, start + ESCAPE_SLICE);
-      if (!this.writeAsciiEscaped(value, start, end, escapes)) break;
-      start = end;
+    if (
+      value.length <= ASCII_COPY_LIMIT &&
+      this.writeAsciiEscaped(value, attribute ? ATTRIBUTE_ESCAPES : TEXT_ESCAPES)
+    ) {
+      return;
     }
-    if (start === value.length) return;
-    const rest = start === 0 ? value : value.slice(start);
-    if (!isWellFormedString(rest)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
-    this.forEachChunk(rest, (length) => this.escapeStaged(length, attribute));
+    if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
+    this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
   }
 
-  /** Writes an ASCII slice, escaped as it is copied; false if it holds a unit the core must handle. */
-  private writeAsciiEscaped(value: string, start: number, end: number, escapes: Uint8Array): boolean {
+  /** Writes a short ASCII value, escaped as it is copied; false if it holds a unit the core must handle. */
+  private writeAsciiEscaped(value: string, escapes: Uint8Array): boolean {
     const { core } = this.channel;
-    let written = core.writeAsciiEscaped(value, start, end, escapes, REFERENCES);
+    let written = core.writeAsciiEscaped(value, escapes, REFERENCES);
     if (written < 0) {
       // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
       this.channel.retry(() => {
-        written = core.writeAsciiEscaped(value, start, end, escapes, REFERENCES);
+        written = core.writeAsciiEscaped(value, escapes, REFERENCES);
         return written >= 0;
       }, false);
     }
