@@ -78,3 +78,18 @@ for (const [name, write] of cases) {
     assert.equal(buffered.buffer.byteLength, buffered.length, 'an array of its own, exactly the message');
   });
 }
+
+test('small buffered messages stay as they were while later ones are made, each a plain Uint8Array', async () => {
+  // In Node a small message may share its ArrayBuffer with others (Buffer's pool); its bytes are its own.
+  const kept: [Uint8Array, string][] = [];
+  for (let i = 0; i < 300; i++) {
+    const w = await createXmlWriter();
+    w.writeStartElement('', 'm', 'urn:b');
+    w.writeChars(`message ${i} ${'x'.repeat(i % 97)}`);
+    w.writeEndElement();
+    const bytes = (await w.end()) as Uint8Array;
+    assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype, 'not a Buffer: slice() copies as everywhere');
+    kept.push([bytes, `<m xmlns="urn:b">message ${i} ${'x'.repeat(i % 97)}</m>`]);
+  }
+  for (const [bytes, expected] of kept) assert.equal(new TextDecoder().decode(bytes), expected);
+});

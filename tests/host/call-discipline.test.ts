@@ -262,6 +262,53 @@ describe('the end of the message', () => {
     assert.equal(discipline.signal.aborted, false);
   });
 
+  test('an asynchronous call whose operation finishes at once is over at once', async () => {
+    const discipline = new CallDiscipline();
+    const ending = discipline.callAsync('end', () => {
+      discipline.handOver();
+      discipline.end();
+      return 'done';
+    });
+    // Nothing holds the writer while the promise waits to be awaited: the next call meets the end.
+    assert.throws(
+      () => discipline.call('writeChars', () => {}),
+      (error) => isCode('WS_E_INVALID_OPERATION')(error) && /has ended/.test((error as Error).message),
+    );
+    assert.equal(await ending, 'done');
+    await discipline.closed;
+  });
+
+  test('an asynchronous call whose operation throws at once rejects and faults', async () => {
+    const discipline = new CallDiscipline();
+    const failure = new Error('no root element');
+    const ending = discipline.callAsync('end', () => {
+      throw failure;
+    });
+    await assert.rejects(ending, (error) => error === failure);
+    await assertFaultedBy(discipline, failure);
+  });
+
+  test('signal and closed taken before the message settles follow it', async () => {
+    const faulted = new CallDiscipline();
+    const { signal } = faulted;
+    const closed = faulted.closed;
+    assert.equal(signal.aborted, false);
+    const failure = new Error('stop');
+    faulted.abort(failure);
+    assert.equal(signal.aborted, true);
+    assert.equal(signal.reason, failure);
+    await assert.rejects(closed, (error) => error === failure);
+
+    const ended = new CallDiscipline();
+    const closedEarly = ended.closed;
+    await ended.callAsync('end', () => {
+      ended.handOver();
+      ended.end();
+    });
+    await closedEarly;
+    assert.equal(ended.signal.aborted, false);
+  });
+
   test('an output that fails the last delivery still fails end() and closed', async () => {
     const discipline = new CallDiscipline();
     const failure = new Error('socket closed');
