@@ -88,7 +88,7 @@ const config = {
   sizes: [4 * KiB, 256 * KiB, MiB, QUICK ? 16 * MiB : 64 * MiB],
   bytes: QUICK ? 32 * MiB : 256 * MiB,
   uploadBytes: QUICK ? 16 * MiB : 64 * MiB,
-  uploadRounds: QUICK ? 3 : 5,
+  uploadRounds: QUICK ? 3 : 9,
 };
 
 function report(r) {
