@@ -17,10 +17,10 @@ import { Core } from '../dist/wasm.js';
 import { XmlWriter } from '../dist/xml-writer.js';
 import { BUILDER_OPTIONS, builderObject, sampleData, templateEnvelope, writeEnvelope } from './lib/envelope.mjs';
 import { compare, KiB, pseudoRandomBytes, ratio, verdict } from './lib/harness.mjs';
-import { boundaryOf, bytesEqual, splitMultipart } from './lib/mtom.mjs';
+import { MTOM_TEXT_KEYS, messageCases, normaliseMtom } from './lib/message-cases.mjs';
+import { bytesEqual } from './lib/mtom.mjs';
 import { check, fmt, header, QUICK, readBuild, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
-const XOP = 'http://www.w3.org/2004/08/xop/include';
 const ATTACHMENT = pseudoRandomBytes(100 * KiB, 7);
 const data = sampleData();
 /** The goals, each a ratio measured in the same run. */
@@ -33,70 +33,26 @@ const TARGETS = {
   createdVsReused: 0.9,
 };
 
-// ---- the ways of building a message ----
+// ---- the ways of building a message (bench/lib/message-cases.mjs, shared with the page) ----
 
-async function writerPushBytes() {
-  const w = await createXmlWriter({ encoding: { type: 'mtom' } });
-  writeEnvelope(w, data, (w) => w.pushBytes((sink) => sink.write(ATTACHMENT)));
-  return { body: await w.end(), contentType: w.contentType };
-}
-
-async function writerWriteBytes() {
-  // maxInlineByteCount stays at its default (767 B), so the 100 KiB become a part; the part's
-  // bytes are held until the root part ends, which needs maxMimePartsBufferSize ≥ 100 KiB.
-  const w = await createXmlWriter({ encoding: { type: 'mtom' }, maxMimePartsBufferSize: 128 * KiB });
-  writeEnvelope(w, data, (w) => w.writeBytes(ATTACHMENT));
-  return { body: await w.end(), contentType: w.contentType };
-}
+const cases = messageCases({
+  data,
+  attachment: ATTACHMENT,
+  toBytes: (s) => Buffer.from(s),
+  concat: (arrays) => Buffer.concat(arrays),
+});
+const { writerPushBytes, writerWriteBytes, templateMessage, writerXml, writerXmlReused } = cases;
 
 /** The pushBytes message streamed to an output callback that takes each view's length. */
 let streamedBytes = 0;
 const countStreamed = (bufs) => {
   for (let i = 0; i < bufs.length; i++) streamedBytes += bufs[i].length;
 };
-async function writerStreamed() {
-  const w = await createXmlWriter({ encoding: { type: 'mtom' }, output: countStreamed });
-  writeEnvelope(w, data, (w) => w.pushBytes((sink) => sink.write(ATTACHMENT)));
-  await w.end();
-  return w;
-}
-
-function templateMessage() {
-  const boundary = `uuid:${crypto.randomUUID()}`;
-  const rootId = `root.${crypto.randomUUID()}@example.com`;
-  const partId = `${crypto.randomUUID()}@example.com`;
-  const xml = templateEnvelope(data, `<xop:Include xmlns:xop="${XOP}" href="cid:${partId}"/>`);
-  const head =
-    `--${boundary}\r\nContent-ID: <${rootId}>\r\n` +
-    `Content-Type: application/xop+xml; charset=utf-8; type="application/soap+xml"\r\n` +
-    `Content-Transfer-Encoding: binary\r\n\r\n${xml}` +
-    `\r\n--${boundary}\r\nContent-ID: <${partId}>\r\nContent-Type: ${data.contentType}\r\n` +
-    `Content-Transfer-Encoding: binary\r\n\r\n`;
-  const tail = `\r\n--${boundary}--\r\n`;
-  const contentType =
-    `multipart/related; type="application/xop+xml"; boundary="${boundary}"; ` +
-    `start="<${rootId}>"; start-info="application/soap+xml"`;
-  return { body: Buffer.concat([Buffer.from(head), ATTACHMENT, Buffer.from(tail)]), contentType };
-}
+const writerStreamed = () => cases.writerStreamed(countStreamed);
 
 const builder = new XMLBuilder(BUILDER_OPTIONS);
 const encoder = new TextEncoder();
-
-async function writerXml() {
-  const w = await createXmlWriter();
-  writeEnvelope(w, data);
-  return w.end();
-}
-
-/** One writer for every message: reset() starts the next (WsSetOutput); undefined without reset(). */
-let reusedWriter;
 const canReset = typeof XmlWriter.prototype.reset === 'function';
-async function writerXmlReused() {
-  if (reusedWriter === undefined) reusedWriter = await createXmlWriter();
-  else await reusedWriter.reset();
-  writeEnvelope(reusedWriter, data);
-  return reusedWriter.end();
-}
 
 // ---- profile child: loop one case under --cpu-prof ----
 const profileCase = process.argv.find((a) => a.startsWith('--profile-child='))?.split('=')[1];
@@ -116,29 +72,7 @@ header('messages: a ~2 KB SOAP 1.2 envelope (+ one 100 KiB attachment), buffered
 
 // ---- verify before timing ----
 
-/** What must be equal between two MTOM messages: parts, their types, the XML with hrefs numbered, the attachment. */
-function normalise({ body, contentType }) {
-  const parts = splitMultipart(body, boundaryOf(contentType));
-  check(parts.length === 2, 'two parts');
-  const ids = [];
-  const xml = new TextDecoder().decode(parts[0].body).replace(/href="cid:([^"]+)"/g, (_, id) => {
-    ids.push(id);
-    return `href="cid:#${ids.length}"`;
-  });
-  check(
-    /start="<([^>]+)>"/.exec(contentType)[1] === parts[0].headers['content-id'].slice(1, -1),
-    'start names the root part',
-  );
-  check(parts[1].headers['content-id'] === `<${ids[0]}>`, 'the xop:Include names the part');
-  return {
-    rootType: parts[0].headers['content-type'],
-    rootEncoding: parts[0].headers['content-transfer-encoding'],
-    xml,
-    partType: parts[1].headers['content-type'],
-    partEncoding: parts[1].headers['content-transfer-encoding'],
-    attachment: parts[1].body,
-  };
-}
+const normalise = normaliseMtom;
 const ours = normalise(await writerPushBytes());
 const viaWriteBytes = normalise(await writerWriteBytes());
 const theirs = normalise(templateMessage());
@@ -146,7 +80,7 @@ for (const [name, x] of [
   ['pushBytes', ours],
   ['writeBytes', viaWriteBytes],
 ]) {
-  for (const key of ['rootType', 'rootEncoding', 'xml', 'partType', 'partEncoding']) {
+  for (const key of MTOM_TEXT_KEYS) {
     check(x[key] === theirs[key], `${name}: ${key} differs:\n${x[key]}\n${theirs[key]}`);
   }
   check(bytesEqual(x.attachment, ATTACHMENT) && bytesEqual(theirs.attachment, ATTACHMENT), `${name}: attachment bytes`);
@@ -162,7 +96,7 @@ for (const [name, x] of [
   writeEnvelope(w, data, (w) => w.pushBytes((sink) => sink.write(ATTACHMENT)));
   await w.end();
   const streamed = normalise({ body: Buffer.concat(chunks), contentType: w.contentType });
-  for (const key of ['rootType', 'rootEncoding', 'xml', 'partType', 'partEncoding']) {
+  for (const key of MTOM_TEXT_KEYS) {
     check(streamed[key] === ours[key], `streamed: ${key} differs from the buffered message`);
   }
   check(bytesEqual(streamed.attachment, ATTACHMENT), 'streamed: attachment bytes');

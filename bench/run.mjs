@@ -107,8 +107,9 @@ if (ranNames.has('upload-rss')) {
 }
 if (ranNames.has('browser')) {
   const b = load('browser');
-  if (b.skipped) add('browser', 'skipped', b.skipped, '', undefined);
-  else if (b.targets) for (const t of b.targets) addTarget('browser', t);
+  for (const [engine, reason] of Object.entries(b.skipped ?? {}))
+    add('browser', `${engine} skipped`, reason, '', undefined);
+  if (b.targets) for (const t of b.targets) addTarget('browser', t);
   else
     for (const s of b.base64.sizes.filter((s) => s.size === 1024 * 1024))
       for (const a of s.alternatives.slice(0, 1))
