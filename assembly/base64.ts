@@ -3,8 +3,8 @@
 //
 // The SIMD encoder follows Muła and Lemire ("Faster Base64 Encoding and Decoding
 // using AVX2 Instructions", 2018) on 128-bit lanes: 12 input bytes -> 16 sextets
-// per step (swizzle + shift/mask in place of mulhi/mullo), then sextet -> ASCII by
-// adding an offset looked up with a swizzle.
+// per step (swizzle, then two 16-bit multiplies and a shift in place of mulhi/mullo),
+// then sextet -> ASCII by adding an offset looked up with a swizzle.
 import { ringReserve, ringReservedLength, ringCommitChecked } from "./ring";
 
 // RFC 4648 §4, Table 1
@@ -15,26 +15,18 @@ const ALPHABET: usize = memory.data<u8>([
   0x77, 0x78, 0x79, 0x7a, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2b, 0x2f,
 ]);
 
-// Reshuffle: bytes [b1 b0 b2 b1] per 3-byte group, as 16-bit lanes
+// The constants live in memory and are loaded once per call: the engine then keeps them
+// in registers, where a constant operand would be rebuilt at every use.
+// Reshuffle: each 3-byte group b0 b1 b2 -> bytes b1 b0 b2 b1 (lanes b0 << 8 | b1, b1 << 8 | b2)
 const SHUFFLE: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
-// Low lane (b1 | b0 << 8) >> 10 and high lane (b2 | b1 << 8) >> 6, 6 bits each
-const MASK_0: usize = memory.data<u8>([63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0], 16);
-const MASK_2: usize = memory.data<u8>([0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0], 16);
-// Low lane & 0x03f0, times 16 (<< 4); high lane & 0x003f, times 256 (<< 8): one i16x8.mul
-const MASK_13: usize = memory.data<u8>(
-  [0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00],
-  16,
-);
-const MUL_13: usize = memory.data<u8>(
-  [0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01],
-  16,
-);
+const MUL_02: usize = memory.data<u16>([1, 16, 1, 16, 1, 16, 1, 16], 16);
+const MUL_13: usize = memory.data<u16>([16, 256, 16, 256, 16, 256, 16, 256], 16);
+const MASK_13: usize = memory.data<u16>([0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00], 16);
 const SPLAT_51: usize = memory.data<u8>([51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51], 16);
-const SPLAT_26: usize = memory.data<u8>([26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26], 16);
-const SPLAT_13: usize = memory.data<u8>([13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13], 16);
-// Offset by class: 0 for 26..51 ('a'-26), 1..10 for 52..61 ('0'-52), 11: 62 ('+'),
-// 12: 63 ('/'), 13 for 0..25 ('A')
-const OFFSETS: usize = memory.data<u8>([71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0], 16);
+const SPLAT_25: usize = memory.data<u8>([25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25], 16);
+// Sextet -> ASCII offset by class (see encode12): 'A' for 0..25, 'a' - 26 for 26..51,
+// '0' - 52 for 52..61, '+' - 62 for 62, '/' - 63 for 63
+const OFFSETS: usize = memory.data<u8>([65, 71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 0, 0], 16);
 
 const CARRY: usize = memory.data(4, 4);
 let carryLen: u32 = 0;
@@ -72,22 +64,25 @@ function encodeFinal(src: usize, rem: u32, dst: usize): u32 {
 }
 
 /**
- * 12 input bytes (of the 16 loaded at src) -> 16 base64 characters: the four
- * sextets of each group in place (shifts and one multiply), then sextet -> ASCII.
+ * 12 input bytes (of the 16 loaded at src) -> 16 base64 characters. Each 3-byte group
+ * b0 b1 b2 becomes the 16-bit lanes (b0 << 8 | b1) and (b1 << 8 | b2), which hold its
+ * sextets at bits 10-15 and 4-9, and 6-11 and 0-5. Two multiplies (shifts by a per-lane
+ * amount, dropping the bits above 16) move each sextet to its byte, then each sextet gets
+ * the ASCII offset of its class.
  */
 @inline
 function encode12(
-  src: usize, shuffle: v128, m0: v128, m2: v128, m13: v128, mul13: v128,
-  c51: v128, c26: v128, c13: v128, offsets: v128,
+  src: usize, shuffle: v128, mul02: v128, mul13: v128, mask13: v128, c51: v128, c25: v128, offsets: v128,
 ): v128 {
   let x = i8x16.swizzle(v128.load(src), shuffle);
-  // mulhi(x & 0x0fc0fc00, 0x04000040) (low lane >> 10, high lane >> 6): two shifts, no mulhi here
-  // mullo(x & 0x003f03f0, 0x01000010) (low lane << 4, high lane << 8): i16x8.mul
-  let idx = v128.or(
-    v128.or(v128.and(i16x8.shr_u(x, 10), m0), v128.and(i16x8.shr_u(x, 6), m2)),
-    i16x8.mul(v128.and(x, m13), mul13),
-  );
-  let cls = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_s(idx, c26), c13));
+  // Sextets 0 and 2 to the low bytes: (lane << 0 or 4) >> 10 leaves bits 10-15 or 6-11.
+  // (SSSE3 does this with a mask and one high multiply, which wasm SIMD lacks.)
+  let s02 = i16x8.shr_u(i16x8.mul(x, mul02), 10);
+  // Sextets 1 and 3 to the high bytes: (lane << 4 or 8) & 0x3f00 leaves bits 4-9 or 0-5.
+  let s13 = v128.and(i16x8.mul(x, mul13), mask13);
+  let idx = v128.or(s02, s13);
+  // Class: 0 for 0..25, 1 for 26..51, 2..11 for 52..61, 12 for 62, 13 for 63.
+  let cls = i8x16.sub(i8x16.sub_sat_u(idx, c51), i8x16.gt_s(idx, c25));
   return i8x16.add(idx, i8x16.swizzle(offsets, cls));
 }
 
@@ -101,30 +96,28 @@ function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
   if (ASC_FEATURE_SIMD) {
     if (len < 16) return 0;
     let shuffle = v128.load(SHUFFLE);
-    let m0 = v128.load(MASK_0);
-    let m2 = v128.load(MASK_2);
-    let m13 = v128.load(MASK_13);
+    let mul02 = v128.load(MUL_02);
     let mul13 = v128.load(MUL_13);
+    let mask13 = v128.load(MASK_13);
     let c51 = v128.load(SPLAT_51);
-    let c26 = v128.load(SPLAT_26);
-    let c13 = v128.load(SPLAT_13);
+    let c25 = v128.load(SPLAT_25);
     let offsets = v128.load(OFFSETS);
     let o: usize = dst;
     if (len >= 52) {
       let last = len - 52;
       while (i <= last) {
         let s = src + i;
-        v128.store(o, encode12(s, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
-        v128.store(o, encode12(s + 12, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 16);
-        v128.store(o, encode12(s + 24, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 32);
-        v128.store(o, encode12(s + 36, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 48);
+        v128.store(o, encode12(s, shuffle, mul02, mul13, mask13, c51, c25, offsets));
+        v128.store(o, encode12(s + 12, shuffle, mul02, mul13, mask13, c51, c25, offsets), 16);
+        v128.store(o, encode12(s + 24, shuffle, mul02, mul13, mask13, c51, c25, offsets), 32);
+        v128.store(o, encode12(s + 36, shuffle, mul02, mul13, mask13, c51, c25, offsets), 48);
         i += 48;
         o += 64;
       }
     }
     let last = len - 16;
     while (i <= last) {
-      v128.store(o, encode12(src + i, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
+      v128.store(o, encode12(src + i, shuffle, mul02, mul13, mask13, c51, c25, offsets));
       i += 12;
       o += 16;
     }

@@ -142,6 +142,26 @@ describe("base64 one-shot encoders", () => {
     for (let i = 0; i < 768; i++) src[i] = <u8>(i * 7 + (i >> 8));
     expect(sameBytes(encodeSimd(src), naiveEncode(src))).toBe(true);
   });
+  test("every value of each pair of adjacent bytes in a group, through the vector path", () => {
+    // Sextets 1 and 2 span two bytes: groups (a, b, a ^ b) and (a ^ b, a, b) for all a, b.
+    let src = new Uint8Array(2 * 65536 * 3);
+    let at = 0;
+    for (let a = 0; a < 256; a++) {
+      for (let b = 0; b < 256; b++) {
+        src[at++] = <u8>a;
+        src[at++] = <u8>b;
+        src[at++] = <u8>(a ^ b);
+      }
+    }
+    for (let a = 0; a < 256; a++) {
+      for (let b = 0; b < 256; b++) {
+        src[at++] = <u8>(a ^ b);
+        src[at++] = <u8>a;
+        src[at++] = <u8>b;
+      }
+    }
+    expect(sameBytes(encodeSimd(src), naiveEncode(src))).toBe(true);
+  });
   test("large inputs: 100 000 and 1 MiB + 7", () => {
     let sizes: i32[] = [100000, (1 << 20) + 7];
     for (let k = 0; k < sizes.length; k++) {
