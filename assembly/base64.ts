@@ -15,19 +15,6 @@ const ALPHABET: usize = memory.data<u8>([
   0x77, 0x78, 0x79, 0x7a, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2b, 0x2f,
 ]);
 
-// The constants live in memory and are loaded once per call: the engine then keeps them
-// in registers, where a constant operand would be rebuilt at every use.
-// Reshuffle: each 3-byte group b0 b1 b2 -> bytes b1 b0 b2 b1 (lanes b0 << 8 | b1, b1 << 8 | b2)
-const SHUFFLE: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
-const MUL_02: usize = memory.data<u16>([1, 16, 1, 16, 1, 16, 1, 16], 16);
-const MUL_13: usize = memory.data<u16>([16, 256, 16, 256, 16, 256, 16, 256], 16);
-const MASK_13: usize = memory.data<u16>([0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00, 0x3f00], 16);
-const SPLAT_51: usize = memory.data<u8>([51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51], 16);
-const SPLAT_25: usize = memory.data<u8>([25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25, 25], 16);
-// Sextet -> ASCII offset by class (see encode12): 'A' for 0..25, 'a' - 26 for 26..51,
-// '0' - 52 for 52..61, '+' - 62 for 62, '/' - 63 for 63
-const OFFSETS: usize = memory.data<u8>([65, 71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 0, 0], 16);
-
 const CARRY: usize = memory.data(4, 4);
 let carryLen: u32 = 0;
 
@@ -69,20 +56,23 @@ function encodeFinal(src: usize, rem: u32, dst: usize): u32 {
  * sextets at bits 10-15 and 4-9, and 6-11 and 0-5. Two multiplies (shifts by a per-lane
  * amount, dropping the bits above 16) move each sextet to its byte, then each sextet gets
  * the ASCII offset of its class.
+ *
+ * Every operand is a constant: engines keep them in registers across the loop, and a
+ * swizzle by constant indices all below 16 compiles to a bare byte shuffle (pshufb).
  */
 @inline
-function encode12(
-  src: usize, shuffle: v128, mul02: v128, mul13: v128, mask13: v128, c51: v128, c25: v128, offsets: v128,
-): v128 {
-  let x = i8x16.swizzle(v128.load(src), shuffle);
+function encode12(src: usize): v128 {
+  let x = i8x16.swizzle(v128.load(src), i8x16(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10));
   // Sextets 0 and 2 to the low bytes: (lane << 0 or 4) >> 10 leaves bits 10-15 or 6-11.
   // (SSSE3 does this with a mask and one high multiply, which wasm SIMD lacks.)
-  let s02 = i16x8.shr_u(i16x8.mul(x, mul02), 10);
+  let s02 = i16x8.shr_u(i16x8.mul(x, i16x8(1, 16, 1, 16, 1, 16, 1, 16)), 10);
   // Sextets 1 and 3 to the high bytes: (lane << 4 or 8) & 0x3f00 leaves bits 4-9 or 0-5.
-  let s13 = v128.and(i16x8.mul(x, mul13), mask13);
+  let s13 = v128.and(i16x8.mul(x, i16x8(16, 256, 16, 256, 16, 256, 16, 256)), i16x8.splat(0x3f00));
   let idx = v128.or(s02, s13);
-  // Class: 0 for 0..25, 1 for 26..51, 2..11 for 52..61, 12 for 62, 13 for 63.
-  let cls = i8x16.sub(i8x16.sub_sat_u(idx, c51), i8x16.gt_s(idx, c25));
+  // Class: 0 for 0..25, 1 for 26..51, 2..11 for 52..61, 12 for 62, 13 for 63; then its
+  // offset: 'A', 'a' - 26, '0' - 52 (10 times), '+' - 62, '/' - 63.
+  let cls = i8x16.sub(i8x16.sub_sat_u(idx, i8x16.splat(51)), i8x16.gt_s(idx, i8x16.splat(25)));
+  let offsets = i8x16(65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
   return i8x16.add(idx, i8x16.swizzle(offsets, cls));
 }
 
@@ -95,29 +85,22 @@ function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     if (len < 16) return 0;
-    let shuffle = v128.load(SHUFFLE);
-    let mul02 = v128.load(MUL_02);
-    let mul13 = v128.load(MUL_13);
-    let mask13 = v128.load(MASK_13);
-    let c51 = v128.load(SPLAT_51);
-    let c25 = v128.load(SPLAT_25);
-    let offsets = v128.load(OFFSETS);
     let o: usize = dst;
     if (len >= 52) {
       let last = len - 52;
       while (i <= last) {
         let s = src + i;
-        v128.store(o, encode12(s, shuffle, mul02, mul13, mask13, c51, c25, offsets));
-        v128.store(o, encode12(s + 12, shuffle, mul02, mul13, mask13, c51, c25, offsets), 16);
-        v128.store(o, encode12(s + 24, shuffle, mul02, mul13, mask13, c51, c25, offsets), 32);
-        v128.store(o, encode12(s + 36, shuffle, mul02, mul13, mask13, c51, c25, offsets), 48);
+        v128.store(o, encode12(s));
+        v128.store(o, encode12(s + 12), 16);
+        v128.store(o, encode12(s + 24), 32);
+        v128.store(o, encode12(s + 36), 48);
         i += 48;
         o += 64;
       }
     }
     let last = len - 16;
     while (i <= last) {
-      v128.store(o, encode12(src + i, shuffle, mul02, mul13, mask13, c51, c25, offsets));
+      v128.store(o, encode12(src + i));
       i += 12;
       o += 16;
     }
