@@ -5,7 +5,7 @@
 // using AVX2 Instructions", 2018) on 128-bit lanes: 12 input bytes -> 16 sextets
 // per step (swizzle, then two 16-bit multiplies and a shift in place of mulhi/mullo),
 // then sextet -> ASCII by adding an offset looked up with a swizzle.
-import { ringReserve, ringReservedLength, ringCommitChecked } from "./ring";
+import { ringReserve, ringReserved, ringReservedLength, ringCommitChecked } from "./ring";
 
 // RFC 4648 §4, Table 1
 const ALPHABET: usize = memory.data<u8>([
@@ -170,6 +170,52 @@ export function base64Write(src: usize, len: u32): u32 {
   let rest = len - done;
   memory.copy(CARRY, src + done, rest);
   carryLen = rest;
+  return len;
+}
+
+/**
+ * Input bytes that base64WriteReserved takes from a reservation of `reserved` bytes:
+ * their characters, plus a carried group's 4 and 4 bytes of slack, fit before them.
+ */
+export function base64ReservedInput(reserved: u32): u32 {
+  return reserved < 12 ? 0 : ((reserved - 8) >> 2) * 3;
+}
+
+/**
+ * Encodes, in place, the len input bytes the host copied to the end of the current ring
+ * reservation (len <= base64ReservedInput(its length)), carrying 0-2 bytes between calls
+ * as base64Write does, and commits the characters from the reservation's start. Returns
+ * len, or 0 (nothing done) when len does not fit.
+ *
+ * In place is safe: writing 16 characters per 12 bytes read, the output stays at least
+ * 4 bytes behind the next unread input byte (the 8 bytes of slack, less a carried group).
+ */
+export function base64WriteReserved(len: u32): u32 {
+  let p = ringReserved();
+  let reserved = ringReservedLength();
+  if (len == 0 || len > base64ReservedInput(reserved)) return 0;
+  let src = p + reserved - len;
+  let o = p;
+  let done: u32 = 0;
+  if (carryLen > 0) {
+    let take = min(3 - carryLen, len);
+    memory.copy(CARRY + carryLen, src, take);
+    carryLen += take;
+    done = take;
+    if (carryLen == 3) {
+      encodeGroupsScalar(CARRY, 3, o);
+      o += 4;
+      carryLen = 0;
+    }
+  }
+  let n = ((len - done) / 3) * 3;
+  encodeGroups(src + done, n, o);
+  o += (n / 3) * 4;
+  done += n;
+  let rest = len - done;
+  memory.copy(CARRY + carryLen, src + done, rest);
+  carryLen += rest;
+  ringCommitChecked(<u32>(o - p), true);
   return len;
 }
 
