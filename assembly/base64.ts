@@ -3,9 +3,9 @@
 //
 // The SIMD encoder follows Muła and Lemire ("Faster Base64 Encoding and Decoding
 // using AVX2 Instructions", 2018) on 128-bit lanes: 12 input bytes -> 16 sextets
-// per step (swizzle + shift/mask in place of mulhi/mullo), then sextet -> ASCII by
-// adding an offset looked up with a swizzle.
-import { ringReserve, ringReservedLength, ringCommitChecked } from "./ring";
+// per step (swizzle, then two 16-bit multiplies and a shift in place of mulhi/mullo),
+// then sextet -> ASCII by adding an offset looked up with a swizzle.
+import { ringReserve, ringReserved, ringReservedLength, ringCommitChecked } from "./ring";
 
 // RFC 4648 §4, Table 1
 const ALPHABET: usize = memory.data<u8>([
@@ -14,27 +14,6 @@ const ALPHABET: usize = memory.data<u8>([
   0x67, 0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f, 0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76,
   0x77, 0x78, 0x79, 0x7a, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x2b, 0x2f,
 ]);
-
-// Reshuffle: bytes [b1 b0 b2 b1] per 3-byte group, as 16-bit lanes
-const SHUFFLE: usize = memory.data<u8>([1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10], 16);
-// Low lane (b1 | b0 << 8) >> 10 and high lane (b2 | b1 << 8) >> 6, 6 bits each
-const MASK_0: usize = memory.data<u8>([63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0], 16);
-const MASK_2: usize = memory.data<u8>([0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0, 0, 0, 63, 0], 16);
-// Low lane & 0x03f0, times 16 (<< 4); high lane & 0x003f, times 256 (<< 8): one i16x8.mul
-const MASK_13: usize = memory.data<u8>(
-  [0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00, 0xf0, 0x03, 0x3f, 0x00],
-  16,
-);
-const MUL_13: usize = memory.data<u8>(
-  [0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x01],
-  16,
-);
-const SPLAT_51: usize = memory.data<u8>([51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51, 51], 16);
-const SPLAT_26: usize = memory.data<u8>([26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26], 16);
-const SPLAT_13: usize = memory.data<u8>([13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13], 16);
-// Offset by class: 0 for 26..51 ('a'-26), 1..10 for 52..61 ('0'-52), 11: 62 ('+'),
-// 12: 63 ('/'), 13 for 0..25 ('A')
-const OFFSETS: usize = memory.data<u8>([71, 252, 252, 252, 252, 252, 252, 252, 252, 252, 252, 237, 240, 65, 0, 0], 16);
 
 const CARRY: usize = memory.data(4, 4);
 let carryLen: u32 = 0;
@@ -72,22 +51,28 @@ function encodeFinal(src: usize, rem: u32, dst: usize): u32 {
 }
 
 /**
- * 12 input bytes (of the 16 loaded at src) -> 16 base64 characters: the four
- * sextets of each group in place (shifts and one multiply), then sextet -> ASCII.
+ * 12 input bytes (of the 16 loaded at src) -> 16 base64 characters. Each 3-byte group
+ * b0 b1 b2 becomes the 16-bit lanes (b0 << 8 | b1) and (b1 << 8 | b2), which hold its
+ * sextets at bits 10-15 and 4-9, and 6-11 and 0-5. Two multiplies (shifts by a per-lane
+ * amount, dropping the bits above 16) move each sextet to its byte, then each sextet gets
+ * the ASCII offset of its class.
+ *
+ * Every operand is a constant: engines keep them in registers across the loop, and a
+ * swizzle by constant indices all below 16 compiles to a bare byte shuffle (pshufb).
  */
 @inline
-function encode12(
-  src: usize, shuffle: v128, m0: v128, m2: v128, m13: v128, mul13: v128,
-  c51: v128, c26: v128, c13: v128, offsets: v128,
-): v128 {
-  let x = i8x16.swizzle(v128.load(src), shuffle);
-  // mulhi(x & 0x0fc0fc00, 0x04000040) (low lane >> 10, high lane >> 6): two shifts, no mulhi here
-  // mullo(x & 0x003f03f0, 0x01000010) (low lane << 4, high lane << 8): i16x8.mul
-  let idx = v128.or(
-    v128.or(v128.and(i16x8.shr_u(x, 10), m0), v128.and(i16x8.shr_u(x, 6), m2)),
-    i16x8.mul(v128.and(x, m13), mul13),
-  );
-  let cls = v128.or(i8x16.sub_sat_u(idx, c51), v128.and(i8x16.lt_s(idx, c26), c13));
+function encode12(src: usize): v128 {
+  let x = i8x16.swizzle(v128.load(src), i8x16(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10));
+  // Sextets 0 and 2 to the low bytes: (lane << 0 or 4) >> 10 leaves bits 10-15 or 6-11.
+  // (SSSE3 does this with a mask and one high multiply, which wasm SIMD lacks.)
+  let s02 = i16x8.shr_u(i16x8.mul(x, i16x8(1, 16, 1, 16, 1, 16, 1, 16)), 10);
+  // Sextets 1 and 3 to the high bytes: (lane << 4 or 8) & 0x3f00 leaves bits 4-9 or 0-5.
+  let s13 = v128.and(i16x8.mul(x, i16x8(16, 256, 16, 256, 16, 256, 16, 256)), i16x8.splat(0x3f00));
+  let idx = v128.or(s02, s13);
+  // Class: 0 for 0..25, 1 for 26..51, 2..11 for 52..61, 12 for 62, 13 for 63; then its
+  // offset: 'A', 'a' - 26, '0' - 52 (10 times), '+' - 62, '/' - 63.
+  let cls = i8x16.sub(i8x16.sub_sat_u(idx, i8x16.splat(51)), i8x16.gt_s(idx, i8x16.splat(25)));
+  let offsets = i8x16(65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
   return i8x16.add(idx, i8x16.swizzle(offsets, cls));
 }
 
@@ -100,31 +85,22 @@ function encodeGroupsSimd(src: usize, len: u32, dst: usize): u32 {
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     if (len < 16) return 0;
-    let shuffle = v128.load(SHUFFLE);
-    let m0 = v128.load(MASK_0);
-    let m2 = v128.load(MASK_2);
-    let m13 = v128.load(MASK_13);
-    let mul13 = v128.load(MUL_13);
-    let c51 = v128.load(SPLAT_51);
-    let c26 = v128.load(SPLAT_26);
-    let c13 = v128.load(SPLAT_13);
-    let offsets = v128.load(OFFSETS);
     let o: usize = dst;
     if (len >= 52) {
       let last = len - 52;
       while (i <= last) {
         let s = src + i;
-        v128.store(o, encode12(s, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
-        v128.store(o, encode12(s + 12, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 16);
-        v128.store(o, encode12(s + 24, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 32);
-        v128.store(o, encode12(s + 36, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets), 48);
+        v128.store(o, encode12(s));
+        v128.store(o, encode12(s + 12), 16);
+        v128.store(o, encode12(s + 24), 32);
+        v128.store(o, encode12(s + 36), 48);
         i += 48;
         o += 64;
       }
     }
     let last = len - 16;
     while (i <= last) {
-      v128.store(o, encode12(src + i, shuffle, m0, m2, m13, mul13, c51, c26, c13, offsets));
+      v128.store(o, encode12(src + i));
       i += 12;
       o += 16;
     }
@@ -194,6 +170,52 @@ export function base64Write(src: usize, len: u32): u32 {
   let rest = len - done;
   memory.copy(CARRY, src + done, rest);
   carryLen = rest;
+  return len;
+}
+
+/**
+ * Input bytes that base64WriteReserved takes from a reservation of `reserved` bytes:
+ * their characters, plus a carried group's 4 and 4 bytes of slack, fit before them.
+ */
+export function base64ReservedInput(reserved: u32): u32 {
+  return reserved < 12 ? 0 : ((reserved - 8) >> 2) * 3;
+}
+
+/**
+ * Encodes, in place, the len input bytes the host copied to the end of the current ring
+ * reservation (len <= base64ReservedInput(its length)), carrying 0-2 bytes between calls
+ * as base64Write does, and commits the characters from the reservation's start. Returns
+ * len, or 0 (nothing done) when len does not fit.
+ *
+ * In place is safe: writing 16 characters per 12 bytes read, the output stays at least
+ * 4 bytes behind the next unread input byte (the 8 bytes of slack, less a carried group).
+ */
+export function base64WriteReserved(len: u32): u32 {
+  let p = ringReserved();
+  let reserved = ringReservedLength();
+  if (len == 0 || len > base64ReservedInput(reserved)) return 0;
+  let src = p + reserved - len;
+  let o = p;
+  let done: u32 = 0;
+  if (carryLen > 0) {
+    let take = min(3 - carryLen, len);
+    memory.copy(CARRY + carryLen, src, take);
+    carryLen += take;
+    done = take;
+    if (carryLen == 3) {
+      encodeGroupsScalar(CARRY, 3, o);
+      o += 4;
+      carryLen = 0;
+    }
+  }
+  let n = ((len - done) / 3) * 3;
+  encodeGroups(src + done, n, o);
+  o += (n / 3) * 4;
+  done += n;
+  let rest = len - done;
+  memory.copy(CARRY + carryLen, src + done, rest);
+  carryLen += rest;
+  ringCommitChecked(<u32>(o - p), true);
   return len;
 }
 

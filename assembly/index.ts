@@ -21,6 +21,8 @@ export {
   base64EncodeScalar,
   base64Reset,
   base64Write,
+  base64ReservedInput,
+  base64WriteReserved,
   base64Finish,
   simdBuild,
 } from "./base64";

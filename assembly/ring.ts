@@ -123,6 +123,11 @@ function reserve(min: u32, max: u32, inOrder: bool): usize {
   return base + start;
 }
 
+/** Where the current reservation starts (meaningful while ringReservedLength() > 0). */
+export function ringReserved(): usize {
+  return base + resStart;
+}
+
 export function ringReservedLength(): u32 {
   return resLen;
 }

@@ -28,6 +28,8 @@ type CoreExports = {
   status(): number;
   base64Reset(): void;
   base64Write(src: number, len: number): number;
+  base64ReservedInput(reserved: number): number;
+  base64WriteReserved(len: number): number;
   base64Finish(): number;
   simdBuild(): number;
   scanEnable(on: number): void;
@@ -130,6 +132,9 @@ export interface CoreOptions {
 }
 
 const textEncoder = new TextEncoder();
+
+/** The smallest ring window base64FromBytes encodes into (a carried group, one more, slack). */
+const BASE64_MIN_WINDOW = 12;
 
 /** A markup window opens with room for this many bytes when the ring has them contiguous. */
 const MARKUP_WINDOW = 4096;
@@ -367,6 +372,22 @@ export class Core {
   base64FromScratch(offset: number, length: number): number {
     this.commitMarkup();
     return this.core.base64Write(this.core.scratchPtr() + offset, length);
+  }
+
+  /**
+   * Base64 (RFC 4648 §4) of bytes[offset, offset + length) into the ring, carrying 0–2 bytes
+   * between calls: as many as fit in one ring window are copied to its end and encoded in place,
+   * so the bytes cross into memory once and need no scratch. Returns the bytes consumed.
+   */
+  base64FromBytes(bytes: Uint8Array, offset: number, length: number): number {
+    this.commitMarkup();
+    const want = Math.min(this.sizes.ringSize, Math.ceil(length / 3) * 4 + BASE64_MIN_WINDOW);
+    const ptr = this.core.ringReserve(BASE64_MIN_WINDOW, want);
+    if (ptr === 0) return 0;
+    const reserved = this.core.ringReservedLength();
+    const n = Math.min(length, this.core.base64ReservedInput(reserved));
+    this.memory.set(bytes.subarray(offset, offset + n), ptr + reserved - n);
+    return this.core.base64WriteReserved(n);
   }
 
   /** Writes the final padded quantum; false if the ring has no room for it yet. */

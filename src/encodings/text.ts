@@ -12,21 +12,37 @@ import { ContentIds } from '../part-headers.js';
 import type { XmlTextOutput } from '../xml-text.js';
 import { DeclaredSize, type Encoding } from './encoding.js';
 
-/** Binary content as base64 through scratch: producers fill scratch, the core encodes into the ring. */
+/**
+ * Base64 of binary content, streaming (the core carries 0–2 bytes between calls): the bytes are
+ * copied straight into ring windows and encoded there. A promise only when `mayWait` and the
+ * ring had to wait for an asynchronous output.
+ */
+function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: false): undefined;
+function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined;
+function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined {
+  const { core } = channel;
+  return channel.move((offset, length) => core.base64FromBytes(bytes, offset, length), 0, bytes.length, mayWait);
+}
+
+/**
+ * Binary content as base64: written buffers go straight into ring windows; views a producer fills
+ * are scratch, encoded into the ring on commit.
+ */
 class Base64Target implements BinaryTarget {
   constructor(
     private readonly text: XmlTextOutput,
-    private readonly scratch: Uint8Array,
+    private readonly channel: RingChannel,
     private readonly size: DeclaredSize,
   ) {}
 
   write(bytes: Uint8Array): Promise<void> | undefined {
     this.size.add(bytes.length);
-    return this.text.base64(bytes, true);
+    return base64FromBytes(this.channel, bytes, true);
   }
 
   reserve(n: number): Uint8Array {
-    return this.scratch.subarray(0, Math.min(n, this.scratch.length));
+    const { scratch } = this.channel.core;
+    return scratch.subarray(0, Math.min(n, scratch.length));
   }
 
   commit(k: number): Promise<void> | undefined {
@@ -55,7 +71,7 @@ export class TextEncoding implements Encoding {
   begin(): void {}
 
   writeBytes(bytes: Uint8Array): void {
-    this.text.base64(bytes);
+    base64FromBytes(this.channel, bytes, false);
   }
 
   endBytes(): void {
@@ -102,7 +118,7 @@ export class TextEncoding implements Encoding {
   }
 
   private target(size: DeclaredSize): Base64Target {
-    return new Base64Target(this.text, this.channel.core.scratch, size);
+    return new Base64Target(this.text, this.channel, size);
   }
 
   /** The producer is done: its size must match, then the padded final quantum. */

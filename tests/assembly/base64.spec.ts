@@ -2,11 +2,21 @@ import {
   base64EncodeScalar,
   base64EncodeSimd,
   base64Finish,
+  base64ReservedInput,
   base64Reset,
   base64Write,
+  base64WriteReserved,
 } from "../../assembly/base64";
 import { initAt } from "../../assembly/init";
-import { ringRelease, ringSpans, spanTable, ringUsed } from "../../assembly/ring";
+import {
+  ringRelease,
+  ringReserve,
+  ringReserved,
+  ringReservedLength,
+  ringSpans,
+  spanTable,
+  ringUsed,
+} from "../../assembly/ring";
 import { seedRandom, xorshift, randomBytes, bytesOf } from "./helpers";
 
 seedRandom(0x9e3779b9);
@@ -100,6 +110,41 @@ function streamSplit(src: Uint8Array, cuts: i32[]): Uint8Array {
   return collected.subarray(0, collectedLen);
 }
 
+/**
+ * What the host does for base64WriteReserved: reserve a window (at most `window` bytes), copy as
+ * many input bytes as fit to its end, encode them in place. Returns the bytes consumed.
+ */
+function writeReserved(src: usize, len: u32, window: u32 = 0xffffffff): u32 {
+  if (ringReserve(12, window) == 0) return 0;
+  let reserved = ringReservedLength();
+  let n = min(len, base64ReservedInput(reserved));
+  memory.copy(ringReserved() + reserved - n, src, n);
+  return base64WriteReserved(n);
+}
+
+/** streamSplit through writeReserved, windows of at most `window` bytes; `mixed`: every other piece by base64Write. */
+function streamSplitReserved(src: Uint8Array, cuts: i32[], window: u32, mixed: bool): Uint8Array {
+  let prev = 0;
+  for (let c = 0; c <= cuts.length; c++) {
+    let end = c < cuts.length ? cuts[c] : src.length;
+    let at = prev;
+    while (at < end) {
+      let took = mixed && c % 2 == 1
+        ? base64Write(src.dataStart + at, end - at)
+        : writeReserved(src.dataStart + at, end - at, window);
+      at += took;
+      if (took == 0) drain();
+    }
+    prev = end;
+  }
+  if (base64Finish() < 0) {
+    drain();
+    expect(base64Finish()).toBeGreaterThanOrEqual(0);
+  }
+  drain();
+  return collected.subarray(0, collectedLen);
+}
+
 // RFC 4648 §10
 const inputs: string[] = ["", "f", "fo", "foo", "foob", "fooba", "foobar"];
 const outputs: string[] = ["", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"];
@@ -140,6 +185,26 @@ describe("base64 one-shot encoders", () => {
   test("all byte values", () => {
     let src = new Uint8Array(768);
     for (let i = 0; i < 768; i++) src[i] = <u8>(i * 7 + (i >> 8));
+    expect(sameBytes(encodeSimd(src), naiveEncode(src))).toBe(true);
+  });
+  test("every value of each pair of adjacent bytes in a group, through the vector path", () => {
+    // Sextets 1 and 2 span two bytes: groups (a, b, a ^ b) and (a ^ b, a, b) for all a, b.
+    let src = new Uint8Array(2 * 65536 * 3);
+    let at = 0;
+    for (let a = 0; a < 256; a++) {
+      for (let b = 0; b < 256; b++) {
+        src[at++] = <u8>a;
+        src[at++] = <u8>b;
+        src[at++] = <u8>(a ^ b);
+      }
+    }
+    for (let a = 0; a < 256; a++) {
+      for (let b = 0; b < 256; b++) {
+        src[at++] = <u8>(a ^ b);
+        src[at++] = <u8>a;
+        src[at++] = <u8>b;
+      }
+    }
     expect(sameBytes(encodeSimd(src), naiveEncode(src))).toBe(true);
   });
   test("large inputs: 100 000 and 1 MiB + 7", () => {
@@ -290,5 +355,91 @@ describe("base64 streaming into the ring", () => {
     expect(base64Finish()).toBe(4); // 3080 = 3 * 1026 + 2
     drain();
     expect(sameBytes(collected.subarray(0, collectedLen), encodeScalar(src))).toBe(true);
+  });
+});
+
+describe("base64 in place at the end of a ring reservation", () => {
+  test("takes no more than fits: 0 below 12 bytes, then 3 per 4 bytes beyond 8", () => {
+    expect(base64ReservedInput(0)).toBe(0);
+    expect(base64ReservedInput(11)).toBe(0);
+    expect(base64ReservedInput(12)).toBe(3);
+    expect(base64ReservedInput(15)).toBe(3);
+    expect(base64ReservedInput(16)).toBe(6);
+    expect(base64ReservedInput(4096)).toBe(3066);
+  });
+  test("every window size 12-400 filled to the limit, after a carry of 0, 1 or 2 bytes", () => {
+    let src = randomBytes(400);
+    let bad = 0;
+    for (let carry = 0; carry < 3; carry++) {
+      for (let w: u32 = 12; w <= 400; w++) {
+        let n = <i32>base64ReservedInput(w);
+        let want = encodeScalar(src.subarray(0, carry + n));
+        setupRing(4096, want.length);
+        if (carry > 0) expect(base64Write(src.dataStart, carry)).toBe(carry);
+        expect(writeReserved(src.dataStart + carry, n, w)).toBe(n);
+        expect(base64Finish()).toBeGreaterThanOrEqual(0);
+        drain();
+        if (!sameBytes(collected.subarray(0, collectedLen), want)) bad++;
+      }
+    }
+    expect(bad).toBe(0);
+  });
+  test("more than fits, or no reservation: nothing done", () => {
+    setupRing(4096, 64);
+    let src = randomBytes(10);
+    expect(base64WriteReserved(3)).toBe(0); // no reservation
+    ringReserve(12, 12);
+    memory.copy(ringReserved() + 6, src.dataStart, 6);
+    expect(base64WriteReserved(6)).toBe(0); // 3 fit in 12 bytes
+    expect(ringUsed()).toBe(0);
+    expect(writeReserved(src.dataStart, 10)).toBe(10);
+    expect(base64Finish()).toBe(4);
+    drain();
+    expect(sameBytes(collected.subarray(0, collectedLen), encodeScalar(src))).toBe(true);
+  });
+  test("random splits and windows, alone and alternating with base64Write", () => {
+    for (let round = 0; round < 300; round++) {
+      let n = 1 + <i32>(xorshift() % 6000);
+      let src = randomBytes(n);
+      let want = encodeScalar(src);
+      let cuts: i32[] = [];
+      let at = 0;
+      while (true) {
+        let step = (xorshift() & 1) ? <i32>(xorshift() % 5) : <i32>(xorshift() % 1500);
+        at += step;
+        if (at >= n) break;
+        cuts.push(at);
+      }
+      let window: u32 = (xorshift() & 1) ? 0xffffffff : 12 + (xorshift() % 200);
+      setupRing(4096, want.length);
+      let got = streamSplitReserved(src, cuts, window, round % 3 == 0);
+      expect(sameBytes(got, want)).toBe(true, "round " + round.toString());
+    }
+  });
+  test("a 4096-byte ring wrapping at odd offsets, 1 MiB + 2", () => {
+    let src = randomBytes((1 << 20) + 2);
+    let want = encodeScalar(src);
+    setupRing(4096, want.length);
+    let at = 0;
+    while (at < src.length) {
+      let took = writeReserved(src.dataStart + at, src.length - at);
+      at += took;
+      if (took == 0) {
+        // release only part of what is there, so windows start at odd offsets
+        expect(ringSpans()).toBeGreaterThan(0);
+        let p = <usize>load<u32>(spanTable());
+        let len = load<u32>(spanTable() + 4);
+        let part = len > 1 ? len / 2 + 1 : len;
+        memory.copy(collected.dataStart + collectedLen, p, part);
+        collectedLen += part;
+        expect(ringRelease(part)).toBe(0);
+      }
+    }
+    if (base64Finish() < 0) {
+      drain();
+      expect(base64Finish()).toBe(4);
+    }
+    drain();
+    expect(sameBytes(collected.subarray(0, collectedLen), want)).toBe(true);
   });
 });

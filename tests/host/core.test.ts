@@ -59,6 +59,25 @@ test('the SIMD and scalar cores write identical bytes', async () => {
   assert.ok(Buffer.from(simd).equals(Buffer.from(scalar)));
 });
 
+test('with the text encoding, the SIMD and scalar cores write the same canonical base64', async () => {
+  const pieces = [0, 1, 2, 3, 47, 1000, 4999, 5001, 100_000].map((size) => randomBytes(size, size + 7));
+  const want = `<r>${pieces.map((p) => `<b>${Buffer.from(p).toString('base64')}</b>`).join('')}</r>`;
+  for (const simd of [true, false]) {
+    for (const ringSize of [4096, 1 << 16]) {
+      const writer = await createXmlWriter({ simd, ringSize });
+      assert.equal(writer.simd, simd);
+      writer.writeStartElement(undefined, 'r', '');
+      for (const piece of pieces) {
+        writer.writeStartElement(undefined, 'b', '');
+        writer.writeBytes(piece);
+        writer.writeEndElement();
+      }
+      writer.writeEndElement();
+      assert.equal(new TextDecoder().decode((await writer.end())!), want, `simd ${simd}, ring ${ringSize}`);
+    }
+  }
+});
+
 test('the package loads from its inlined bytes with no Buffer and no fs, as in a browser', () => {
   const script = `
     void Response; // Node loads its fetch internals lazily, and they need Buffer

@@ -130,6 +130,32 @@ test('text encoding: writeBytes in pieces is one canonical base64 value', async 
   assert.equal(out, `<b>${Buffer.from(bytes).toString('base64')}</b>`);
 });
 
+test('text encoding: writeBytes and pushBytes of pieces larger and smaller than a 4096-byte ring', async () => {
+  const bytes = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 131 + (i >> 7)) & 255);
+  const sizes = [0, 1, 2, 5000, 1, 3, 4095, 4096, 12_000, 7, 2, 8];
+  const pieces: Uint8Array[] = [];
+  for (let at = 0, k = 0; at < bytes.length; k++) {
+    const end = Math.min(bytes.length, at + sizes[k % sizes.length]);
+    pieces.push(bytes.subarray(at, end));
+    at = end;
+  }
+  const want = `<b>${Buffer.from(bytes).toString('base64')}</b>`;
+  const written = await xml((w) => {
+    w.writeStartElement(undefined, 'b', '');
+    for (const piece of pieces) w.writeBytes(piece);
+    w.writeEndElement();
+  }, 4096);
+  assert.equal(written, want);
+  const pushed = await xml(async (w) => {
+    w.writeStartElement(undefined, 'b', '');
+    await w.pushBytes(async (sink) => {
+      for (const piece of pieces) await sink.write(piece);
+    });
+    w.writeEndElement();
+  }, 4096);
+  assert.equal(pushed, want);
+});
+
 test('bytesWritten and bytesFlushed count what was produced and what reached the output', async () => {
   let received = 0;
   const writer = await createXmlWriter({
