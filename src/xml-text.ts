@@ -106,20 +106,15 @@ export class XmlTextOutput {
   }
 
   /**
-   * Base64 of binary content, streaming: the core carries 0–2 bytes between calls. A promise
-   * only when `mayWait` and the ring had to wait for an asynchronous output.
+   * Base64 of binary content, streaming (the core carries 0–2 bytes between calls): the bytes are
+   * copied straight into ring windows and encoded there. A promise only when `mayWait` and the
+   * ring had to wait for an asynchronous output.
    */
   base64(bytes: Uint8Array, mayWait?: false): undefined;
   base64(bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined;
   base64(bytes: Uint8Array, mayWait = false): Promise<void> | undefined {
     const { core } = this.channel;
-    for (let start = 0; start < bytes.length; start += core.scratch.length) {
-      const chunk = bytes.subarray(start, start + core.scratch.length);
-      core.scratch.set(chunk);
-      const wait = this.channel.move(this.encodeBase64, 0, chunk.length, mayWait);
-      if (wait) return wait.then(() => this.base64(bytes.subarray(start + chunk.length), true));
-    }
-    return undefined;
+    return this.channel.move((offset, length) => core.base64FromBytes(bytes, offset, length), 0, bytes.length, mayWait);
   }
 
   /** Base64 of `length` bytes a producer staged at the start of scratch. */

@@ -13,18 +13,6 @@ import type { XmlTextOutput } from '../xml-text.js';
 import { DeclaredSize, type Encoding } from './encoding.js';
 
 /**
- * Base64 of binary content, streaming (the core carries 0–2 bytes between calls): the bytes are
- * copied straight into ring windows and encoded there. A promise only when `mayWait` and the
- * ring had to wait for an asynchronous output.
- */
-function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: false): undefined;
-function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined;
-function base64FromBytes(channel: RingChannel, bytes: Uint8Array, mayWait: boolean): Promise<void> | undefined {
-  const { core } = channel;
-  return channel.move((offset, length) => core.base64FromBytes(bytes, offset, length), 0, bytes.length, mayWait);
-}
-
-/**
  * Binary content as base64: written buffers go straight into ring windows; views a producer fills
  * are scratch, encoded into the ring on commit.
  */
@@ -37,7 +25,7 @@ class Base64Target implements BinaryTarget {
 
   write(bytes: Uint8Array): Promise<void> | undefined {
     this.size.add(bytes.length);
-    return base64FromBytes(this.channel, bytes, true);
+    return this.text.base64(bytes, true);
   }
 
   reserve(n: number): Uint8Array {
@@ -71,7 +59,7 @@ export class TextEncoding implements Encoding {
   begin(): void {}
 
   writeBytes(bytes: Uint8Array): void {
-    base64FromBytes(this.channel, bytes, false);
+    this.text.base64(bytes);
   }
 
   endBytes(): void {
