@@ -7,6 +7,7 @@ export {
   ringReserve,
   ringReservedLength,
   ringCommit,
+  ringCommitRest,
   ringWrite,
   ringSpans,
   spanTable,

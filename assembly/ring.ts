@@ -151,6 +151,19 @@ export function ringCommit(n: u32): i32 {
 }
 
 /**
+ * Commits the first n bytes of the reservation when its first `scanned` bytes were already fed to
+ * the scan (scanFeed over the window as it filled): only the rest is scanned now, so every byte is
+ * scanned exactly once. -1 if n exceeds the reservation or `scanned` exceeds n.
+ */
+export function ringCommitRest(n: u32, scanned: u32): i32 {
+  if (n > resLen || scanned > n) return -1;
+  let p = base + resStart;
+  ringCommitChecked(n, false);
+  if (n > scanned) scanFeed(p + scanned, n - scanned);
+  return scanFound();
+}
+
+/**
  * Copies up to len bytes from src (outside the ring) into the ring (over the wrap), scanning them
  * in the same pass; returns the count.
  */

@@ -18,6 +18,7 @@ type CoreExports = {
   ringReserve(min: number, max: number): number;
   ringReservedLength(): number;
   ringCommit(n: number): number;
+  ringCommitRest(n: number, scanned: number): number;
   ringWrite(src: number, len: number): number;
   ringSpans(): number;
   spanTable(): number;
@@ -34,6 +35,7 @@ type CoreExports = {
   simdBuild(): number;
   scanEnable(on: number): void;
   scanFoundOffset(): number;
+  scanFeed(ptr: number, len: number): number;
   xmlFindInvalid(src: number, len: number): number;
   escapeWrite(src: number, len: number, attribute: number): number;
   mimeSetBoundary(ptr: number, len: number): number;
@@ -136,6 +138,29 @@ const textEncoder = new TextEncoder();
 /** The smallest ring window base64FromBytes encodes into (a carried group, one more, slack). */
 const BASE64_MIN_WINDOW = 12;
 
+/**
+ * Bytes of `value` as TextEncoder.encodeInto writes it (UTF-8, a lone surrogate as U+FFFD),
+ * counted without encoding it.
+ */
+function utf8Length(value: string): number {
+  const length = value.length;
+  let bytes = length;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else {
+      // Three bytes for one unit; a surrogate pair is four bytes for its two units.
+      bytes += 2;
+      if (code <= 0xdbff && code >= 0xd800 && i + 1 < length) {
+        const next = value.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) i++;
+      }
+    }
+  }
+  return bytes;
+}
+
 /** A markup window opens with room for this many bytes when the ring has them contiguous. */
 const MARKUP_WINDOW = 4096;
 /** In an escape table (Core.writeAsciiEscaped): a unit the general path must handle. */
@@ -161,6 +186,8 @@ export class Core {
   private markupEnd = 0;
   /** Where the open markup window starts (its bytes so far are markupAt - markupStart). */
   private markupStart = 0;
+  /** How far the open markup window has been fed to the boundary scan (collisionOffset). */
+  private markupScanned = 0;
 
   private constructor(
     private readonly core: CoreExports,
@@ -295,17 +322,21 @@ export class Core {
     this.commitMarkup();
     const ptr = this.core.ringReserve(need, Math.max(need, MARKUP_WINDOW));
     if (ptr === 0) return false;
-    this.markupStart = this.markupAt = ptr;
+    this.markupStart = this.markupAt = this.markupScanned = ptr;
     this.markupEnd = ptr + this.core.ringReservedLength();
     return true;
   }
 
-  /** Commits the markup window's bytes (they are scanned for the boundary) and closes it. */
+  /**
+   * Commits the markup window's bytes and closes it; those not yet fed to the boundary scan
+   * (collisionOffset) are scanned now.
+   */
   private commitMarkup(): void {
     if (this.markupEnd === 0) return;
     const length = this.markupAt - this.markupStart;
-    this.markupAt = this.markupEnd = this.markupStart = 0;
-    this.core.ringCommit(length);
+    const scanned = this.markupScanned - this.markupStart;
+    this.markupAt = this.markupEnd = this.markupStart = this.markupScanned = 0;
+    this.core.ringCommitRest(length, scanned);
   }
 
   /** Commits the first n bytes of the last reservation; they are scanned for the boundary. */
@@ -349,9 +380,16 @@ export class Core {
     return this.core.bytesCommitted();
   }
 
-  /** Where the boundary was found in the current part, or -1. */
+  /**
+   * Where the boundary was found in the current part, or -1. Markup written since the last look
+   * is fed to the scan where it is, in the open window, which stays open for the next markup.
+   */
   collisionOffset(): number {
-    this.commitMarkup();
+    const pending = this.markupAt - this.markupScanned;
+    if (pending > 0) {
+      this.core.scanFeed(this.markupScanned, pending);
+      this.markupScanned = this.markupAt;
+    }
     return this.core.status() === 1 ? this.core.scanFoundOffset() : -1;
   }
 
@@ -465,9 +503,13 @@ export class Core {
     transferEncoding: string,
     extraHeaders = '',
   ): number {
-    const length = (value: string) => textEncoder.encode(value).length;
-    const [id, type, encoding, extra] = [contentId, contentType, transferEncoding, extraHeaders].map(length);
-    return this.core.mimePartHeaderLength(first ? 1 : 0, id, type, encoding, extra);
+    return this.core.mimePartHeaderLength(
+      first ? 1 : 0,
+      utf8Length(contentId),
+      utf8Length(contentType),
+      utf8Length(transferEncoding),
+      utf8Length(extraHeaders),
+    );
   }
 
   /** Bytes writeClose writes. */
