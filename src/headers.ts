@@ -64,6 +64,7 @@ export function checkParameterText(value: string, what: string): string {
 
 /** An RFC 822 quoted-string: `"` and `\` escaped with a backslash. */
 export function quote(value: string): string {
+  if (value.indexOf('"') < 0 && value.indexOf('\\') < 0) return `"${value}"`;
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
@@ -71,18 +72,39 @@ export function quote(value: string): string {
 const entropy = new Uint8Array(1024);
 let entropyUsed = entropy.length;
 
-/** Random hex from the platform's CSPRNG (Web Crypto, in browsers and Node ≥ 20). */
-export function randomHex(bytes: number): string {
+/** Two lower-case hex digits for each byte value. */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
+/** Where the next `bytes` random bytes start in `entropy`, refilling it first if it runs short. */
+function takeEntropy(bytes: number): number {
   if (entropyUsed + bytes > entropy.length) {
     crypto.getRandomValues(entropy);
     entropyUsed = 0;
   }
+  const at = entropyUsed;
+  entropyUsed += bytes;
+  return at;
+}
+
+/** Random hex from the platform's CSPRNG (Web Crypto, in browsers and Node ≥ 20). */
+export function randomHex(bytes: number): string {
+  const at = takeEntropy(bytes);
   let hex = '';
-  for (let i = 0; i < bytes; i++) hex += entropy[entropyUsed++].toString(16).padStart(2, '0');
+  for (let i = at; i < at + bytes; i++) hex += HEX[entropy[i]];
   return hex;
 }
 
-/** The default boundary: `uuid:` and a random (version 4) UUID, 122 bits of entropy. */
+/**
+ * The default boundary: `uuid:` and a random (version 4) UUID, 122 bits of entropy, in the
+ * lower-case form crypto.randomUUID gives (RFC 9562 §5.4: version 4, variant 10).
+ */
 export function randomBoundary(): string {
-  return `uuid:${crypto.randomUUID()}`;
+  const at = takeEntropy(16);
+  const b = (i: number) => HEX[entropy[at + i]];
+  const version = HEX[(entropy[at + 6] & 0x0f) | 0x40];
+  const variant = HEX[(entropy[at + 8] & 0x3f) | 0x80];
+  return (
+    `uuid:${b(0)}${b(1)}${b(2)}${b(3)}-${b(4)}${b(5)}-${version}${b(7)}-${variant}${b(9)}-` +
+    `${b(10)}${b(11)}${b(12)}${b(13)}${b(14)}${b(15)}`
+  );
 }

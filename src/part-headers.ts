@@ -43,6 +43,8 @@ export const NO_PART_HEADERS: ResolvedPartHeaders = Object.freeze({ contentId: u
 const CONTENT_ID = /^[!#-$&-'*-+\-./0-9:=?-Z[\]^-~]{1,256}$/;
 /** Characters a `cid:` URL carries as they are; the others are %-escaped (RFC 2392 §2, RFC 3986 §2). */
 const URL_SAFE = /[A-Za-z0-9\-._~!$&'()*+,;=:@/]/;
+/** A Content-ID made only of such characters: its `cid:` URL is the ID as it is. */
+const ALL_URL_SAFE = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
 /** RFC 8187 attr-char: what `filename*` carries without %-escaping. */
 const ATTR_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
 /** A URI reference's characters (RFC 3986 §2), with %-escapes. */
@@ -67,6 +69,7 @@ export function checkPartContentId(value: unknown): string {
 
 /** The `cid:` URL of a Content-ID (RFC 2392 §2): characters a URL cannot carry are %-escaped. */
 export function cidUrl(contentId: string): string {
+  if (ALL_URL_SAFE.test(contentId)) return `cid:${contentId}`;
   let url = 'cid:';
   for (const char of contentId) url += URL_SAFE.test(char) ? char : percentEncode(char);
   return url;
@@ -154,21 +157,26 @@ function percentEncode(char: string): string {
 
 /** The Content-IDs of one message, which must differ (RFC 2045 §7: world-unique): the root part's and every part's. */
 export class ContentIds {
-  private readonly used = new Set<string>();
+  /** The first ID (the root part's, with MTOM); most messages have few more. */
+  private first: string | undefined;
+  /** Every later ID, once there is one. */
+  private rest: Set<string> | undefined;
 
   /** Marks an ID the writer chose (the root part's, or a generated one) as used. */
   add(id: string): void {
-    this.used.add(id);
+    if (this.first === undefined) this.first = id;
+    else if (this.rest === undefined) this.rest = new Set([id]);
+    else this.rest.add(id);
   }
 
   has(id: string): boolean {
-    return this.used.has(id);
+    return id === this.first || this.rest?.has(id) === true;
   }
 
   /** Claims a caller's Content-ID: E_INVALIDARG if the message already uses it. */
   claim(id: string): string {
-    if (this.used.has(id)) throw invalidArg(`the Content-ID ${JSON.stringify(id)} is already used in this message`);
-    this.used.add(id);
+    if (this.has(id)) throw invalidArg(`the Content-ID ${JSON.stringify(id)} is already used in this message`);
+    this.add(id);
     return id;
   }
 }

@@ -44,9 +44,9 @@ export interface Encoding {
   expectedLength(bytesWritten: number): number | undefined;
   /** Throws if the boundary has been found in the bytes written so far. */
   checkBoundary(): void;
-  /** After the document's root element: emits the parts deferred so far (WsFlushWriter). */
-  emitParts(): Promise<void>;
-  /** After the document: deferred parts and the close delimiter; undefined when done at once. */
+  /** After the document's root element: emits the parts deferred so far (WsFlushWriter); a promise if it waits. */
+  emitParts(): Promise<void> | undefined;
+  /** After the document: deferred parts and the close delimiter; a promise if it waits. */
   finish(): Promise<void> | undefined;
 }
 

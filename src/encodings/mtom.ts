@@ -241,40 +241,80 @@ export class MtomEncoding implements Encoding {
     }
   }
 
-  /** Emits the parts deferred so far, in reference order (the root part must be complete). */
-  async emitParts(): Promise<void> {
-    const { core } = this.channel;
+  /**
+   * Emits the parts deferred so far, in reference order (the root part must be complete). A
+   * promise only when the output or a producer made it wait.
+   */
+  emitParts(): Promise<void> | undefined {
     this.checkBoundary();
     while (this.parts.length > 0) {
       const part = this.parts[0];
       this.discipline.checkNotFaulted();
       // The part moves from waiting to emitting in the same step its headers are written, so
       // expectedLength() counts it exactly once at any moment.
-      await this.channel.retry(() => {
-        if (!core.writePartHeader(false, part.id, part.contentType, PART_TRANSFER_ENCODING, part.extraHeaders)) {
-          return false;
-        }
-        this.rootPartEnded = true;
-        this.parts.shift();
-        this.emitting = part;
-        this.target.begin(part.size);
-        return true;
-      }, true);
-      this.currentPartId = part.id;
-      await part.produce(this.target);
-      this.target.end();
-      this.emitting = undefined;
-      this.checkBoundary();
-      this.reportProgress();
+      const headed = this.channel.retry(() => this.beginPart(part), true);
+      if (headed) return headed.then(() => this.producePart(part));
+      const produced = this.produce(part);
+      if (produced) return produced.then(() => this.partProduced());
+      this.endPart();
     }
+    return undefined;
   }
 
-  async finish(): Promise<void> {
-    await this.emitParts();
+  /** After the close delimiter the message is complete; a promise only if something made it wait. */
+  finish(): Promise<void> | undefined {
+    const emitted = this.emitParts();
+    if (emitted) return emitted.then(() => this.close());
+    return this.close();
+  }
+
+  /** Writes a part's delimiter and headers; false if the ring has no room for them yet. */
+  private beginPart(part: DeferredPart): boolean {
+    if (
+      !this.channel.core.writePartHeader(false, part.id, part.contentType, PART_TRANSFER_ENCODING, part.extraHeaders)
+    ) {
+      return false;
+    }
+    this.rootPartEnded = true;
+    this.parts.shift();
+    this.emitting = part;
+    this.target.begin(part.size);
+    return true;
+  }
+
+  /** Runs the part's producer; a promise if it (or the output) is still at work. */
+  private produce(part: DeferredPart): Promise<void> | undefined {
+    this.currentPartId = part.id;
+    return part.produce(this.target);
+  }
+
+  /** The part's headers are written: its bytes, then the parts after it. */
+  private producePart(part: DeferredPart): Promise<void> | undefined {
+    const produced = this.produce(part);
+    if (produced) return produced.then(() => this.partProduced());
+    return this.partProduced();
+  }
+
+  /** The part's producer is done: the part ends, then the parts after it. */
+  private partProduced(): Promise<void> | undefined {
+    this.endPart();
+    return this.emitParts();
+  }
+
+  /** Ends the part being emitted: its declared size met, the boundary not in its bytes. */
+  private endPart(): void {
+    this.target.end();
+    this.emitting = undefined;
+    this.checkBoundary();
+    this.reportProgress();
+  }
+
+  /** Every part is in the ring: the close delimiter. */
+  private close(): Promise<void> | undefined {
     this.discipline.checkNotFaulted();
-    // Every part is in the ring: no held copy is read again.
+    // No held copy is read again.
     this.held.release();
-    await this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
+    return this.channel.retry(() => (this.closed = this.channel.core.writeClose()), true);
   }
 
   /**
