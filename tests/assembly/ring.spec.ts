@@ -3,6 +3,7 @@ import {
   ringBase,
   ringCapacity,
   ringCommit,
+  ringCommitRest,
   ringContiguousFree,
   ringRelease,
   ringReserve,
@@ -16,8 +17,8 @@ import {
   status,
 } from "../../assembly/ring";
 import { init, initAt } from "../../assembly/init";
-import { scanEnable } from "../../assembly/scan";
-import { seedRandom, xorshift } from "./helpers";
+import { scanEnable, scanFeed, scanFoundOffset, scanSetPattern } from "../../assembly/scan";
+import { bytesOf, seedRandom, xorshift } from "./helpers";
 
 seedRandom(0x2545f491);
 
@@ -279,5 +280,34 @@ describe("ring reserve / commit / release", () => {
       }
       expect(bytesCommitted()).toBe(committed);
     }
+  });
+});
+
+describe("ringCommitRest", () => {
+  test("scans only the bytes not yet fed, so a boundary across the seam is found once, at its offset", () => {
+    setup();
+    let pat = bytesOf("--uuid:seam");
+    expect(scanSetPattern(pat.dataStart, pat.length)).toBe(0);
+    let text = bytesOf("<a>xx--uuid:seam</a>");
+    let p = ringReserve(64, 64);
+    memory.copy(p, text.dataStart, text.length);
+    // the first 8 bytes were fed as they were written ("<a>xx--u"), the rest comes with the commit
+    expect(scanFeed(p, 8)).toBe(0);
+    expect(ringCommitRest(text.length, 8)).toBe(1);
+    expect(scanFoundOffset()).toBe(5);
+    expect(ringUsed()).toBe(text.length);
+    expect(bytesCommitted()).toBe(<f64>text.length);
+  });
+  test("a fully scanned window commits without a second scan; bad counts are refused", () => {
+    setup();
+    let pat = bytesOf("--uuid:none");
+    expect(scanSetPattern(pat.dataStart, pat.length)).toBe(0);
+    let p = ringReserve(16, 16);
+    memory.fill(p, 0x61, 16);
+    expect(scanFeed(p, 16)).toBe(0);
+    expect(ringCommitRest(17, 0)).toBe(-1);
+    expect(ringCommitRest(8, 9)).toBe(-1);
+    expect(ringCommitRest(16, 16)).toBe(0);
+    expect(ringUsed()).toBe(16);
   });
 });
