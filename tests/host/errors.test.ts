@@ -399,6 +399,15 @@ const cases: Case[] = [
     },
   ],
   [
+    'the boundary in markup (an element'\''s qualified name) written after markup without it',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeStartElement('uuid', 'x', 'urn:x');
+      w.writeStartElement('uuid', 'e1b2c3', 'urn:x');
+    },
+  ],
+  [
     'a part shorter than its declared size',
     'WS_E_INVALID_FORMAT',
     async (w) => {
