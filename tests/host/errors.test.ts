@@ -399,7 +399,7 @@ const cases: Case[] = [
     },
   ],
   [
-    'the boundary in markup (an element'\''s qualified name) written after markup without it',
+    "the boundary in markup (an element's qualified name) written after markup without it",
     'WS_E_INVALID_FORMAT',
     (w) => {
       open(w);
