@@ -76,7 +76,8 @@ function writerOver(core: Core, resolved: ResolvedOptions): XmlWriter {
     const chosen: Encoding =
       encoding.type === 'mtom'
         ? new MtomEncoding(
-            { ...resolved, encoding: messages++ === 0 ? encoding : nextMessageEncoding(encoding) },
+            resolved,
+            messages++ === 0 ? encoding : nextMessageEncoding(encoding),
             channel,
             text,
             discipline,

@@ -293,7 +293,7 @@ function resolveEncoding(
     throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
   }
   const actionPlacement = encoding.actionPlacement ?? DEFAULTS.actionPlacement;
-  if (!['start-info', 'top-level', 'both'].includes(actionPlacement)) {
+  if (actionPlacement !== 'start-info' && actionPlacement !== 'top-level' && actionPlacement !== 'both') {
     throw invalidArg("actionPlacement is 'start-info', 'top-level' or 'both'");
   }
   const transfer = encoding.rootTransferEncoding ?? DEFAULTS.rootTransferEncoding;

@@ -130,14 +130,15 @@ export class MtomEncoding implements Encoding {
   /** writeBytes content held for parts not yet emitted (WS_XML_WRITER_PROPERTY_MAX_MIME_PARTS_BUFFER_SIZE). */
   private heldPartBytes = 0;
 
+  /** `settings` are this message's (a writer's next message has its own boundary and IDs). */
   constructor(
-    options: ResolvedOptions & { encoding: ResolvedMtomEncoding },
+    options: ResolvedOptions,
+    settings: ResolvedMtomEncoding,
     private readonly channel: RingChannel,
     private readonly text: XmlTextOutput,
     private readonly discipline: CallDiscipline,
   ) {
-    this.settings = options.encoding;
-    const settings = this.settings;
+    this.settings = settings;
     this.maxMimePartsBufferSize = options.maxMimePartsBufferSize;
     this.onProgress = options.onProgress;
     const action = settings.action === undefined ? undefined : quote(settings.action);
