@@ -78,6 +78,8 @@ export function scanFeed(ptr: usize, len: u32): i32 {
   if (found) return 1;
   if (!enabled || patLen == 0 || len == 0) return 0;
   if (seamFound(ptr, len)) return 1;
+  // A chunk shorter than the pattern holds no match of its own: one would start in the tail.
+  if (len < patLen) return chunkSearched(ptr, len, -1);
   return chunkSearched(ptr, len, search(ptr, len, PATTERN, patLen, SKIP));
 }
 
