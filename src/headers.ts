@@ -69,7 +69,7 @@ export function quote(value: string): string {
 }
 
 /** Entropy drawn from the platform's CSPRNG (Web Crypto) in batches, as Node's randomUUID does. */
-const entropy = new Uint8Array(1024);
+const entropy = new Uint8Array(4096);
 let entropyUsed = entropy.length;
 
 /** Two lower-case hex digits for each byte value. */

@@ -289,7 +289,7 @@ function resolveEncoding(
   }
   if (encoding.type !== 'mtom') throw invalidArg("encoding.type is 'text' or 'mtom'");
   const startInfo = checkMediaType(encoding.startInfo ?? DEFAULTS.startInfo, 'startInfo');
-  if (/^application\/xop\+xml\b/i.test(startInfo)) {
+  if (startInfo !== DEFAULTS.startInfo && /^application\/xop\+xml\b/i.test(startInfo)) {
     throw invalidArg('startInfo is the type of the XML inside, never application/xop+xml');
   }
   const actionPlacement = encoding.actionPlacement ?? DEFAULTS.actionPlacement;

@@ -455,7 +455,7 @@ export class Core {
   /** Sets the MIME boundary for the parts that follow and scans for it in their bodies. */
   setBoundary(boundary: string): void {
     this.commitMarkup();
-    const { written } = textEncoder.encodeInto(boundary, this.scratch);
+    const written = this.stage(boundary, 0);
     if (this.core.mimeSetBoundary(this.core.scratchPtr(), written) !== 0) {
       throw invalidArg(`a MIME boundary is 1 to 70 bytes (RFC 2046 §5.1.1), not ${written}`);
     }
@@ -474,25 +474,37 @@ export class Core {
   ): boolean {
     this.commitMarkup();
     const base = this.core.scratchPtr();
-    const id = textEncoder.encodeInto(contentId, this.scratch);
-    let at = id.written;
-    const type = textEncoder.encodeInto(contentType, this.scratch.subarray(at));
-    at += type.written;
-    const enc = textEncoder.encodeInto(transferEncoding, this.scratch.subarray(at));
-    at += enc.written;
-    const extra = textEncoder.encodeInto(extraHeaders, this.scratch.subarray(at));
+    const typeAt = this.stage(contentId, 0);
+    const encAt = this.stage(contentType, typeAt);
+    const extraAt = this.stage(transferEncoding, encAt);
+    const end = this.stage(extraHeaders, extraAt);
     const written = this.core.mimeWritePartHeader(
       first ? 1 : 0,
       base,
-      id.written,
-      base + id.written,
-      type.written,
-      base + id.written + type.written,
-      enc.written,
-      base + at,
-      extra.written,
+      typeAt,
+      base + typeAt,
+      encAt - typeAt,
+      base + encAt,
+      extraAt - encAt,
+      base + extraAt,
+      end - extraAt,
     );
     return written >= 0;
+  }
+
+  /**
+   * Writes `value` as UTF-8 into scratch at `at` and returns where it ends: ASCII (header
+   * values, checked before they come here) by a plain loop, anything else through TextEncoder.
+   */
+  private stage(value: string, at: number): number {
+    const scratch = this.scratch;
+    const length = value.length;
+    for (let i = 0; i < length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80) return at + i + textEncoder.encodeInto(value.slice(i), scratch.subarray(at + i)).written;
+      scratch[at + i] = code;
+    }
+    return at + length;
   }
 
   /** Bytes writePartHeader writes for these values (the core's own count, never mirrored). */

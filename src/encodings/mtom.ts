@@ -148,10 +148,11 @@ export class MtomEncoding implements Encoding {
     const inside = action !== undefined && actionPlacement !== 'top-level';
     const onTop = action !== undefined && actionPlacement !== 'start-info';
     const innerType = inside ? `${settings.startInfo}; action=${action}` : settings.startInfo;
-    this.rootPartType = `application/xop+xml; charset=utf-8; type=${quote(innerType)}`;
+    const quotedInnerType = quote(innerType);
+    this.rootPartType = `application/xop+xml; charset=utf-8; type=${quotedInnerType}`;
     this.contentType =
       `multipart/related; type="application/xop+xml"; boundary=${quote(settings.boundary)}; ` +
-      `start=${quote(`<${settings.startUri}>`)}; start-info=${quote(innerType)}` +
+      `start=${quote(`<${settings.startUri}>`)}; start-info=${quotedInnerType}` +
       (onTop ? `; action=${action}` : '');
     this.contentIds.add(settings.startUri);
     this.target = new PartTarget(channel, () => {
