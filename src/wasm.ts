@@ -255,7 +255,7 @@ export class Core {
 
   /** Empties the ring and resets every unit, as for a new instance; only once nothing reads the ring. */
   clear(): void {
-    this.markupAt = this.markupEnd = this.markupStart = 0;
+    this.markupAt = this.markupEnd = this.markupStart = this.markupScanned = 0;
     this.core.init(this.sizes.scratchSize, this.sizes.ringSize);
   }
 
