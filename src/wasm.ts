@@ -386,11 +386,13 @@ export class Core {
    */
   collisionOffset(): number {
     const pending = this.markupAt - this.markupScanned;
+    let found: number;
     if (pending > 0) {
-      this.core.scanFeed(this.markupScanned, pending);
+      // scanFeed answers the found flag itself: one crossing.
+      found = this.core.scanFeed(this.markupScanned, pending);
       this.markupScanned = this.markupAt;
-    }
-    return this.core.status() === 1 ? this.core.scanFoundOffset() : -1;
+    } else found = this.core.status();
+    return found === 1 ? this.core.scanFoundOffset() : -1;
   }
 
   setScanning(on: boolean): void {
