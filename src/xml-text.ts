@@ -32,9 +32,12 @@ const TEXT_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4 });
 const ATTRIBUTE_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4, '"': 5, '\n': 6, '\t': 7 });
 /**
  * Values up to this many UTF-16 units are escaped in JavaScript as they are copied; longer ones
- * cost less through the core (TextEncoder, then the core's SIMD check and escape).
+ * cost less through the core (TextEncoder.encodeInto, then the core's SIMD check and escape).
+ * encodeInto costs tens of nanoseconds a call in Node and a few hundred in browsers, where it is
+ * a binding into the embedder, so the JavaScript copy pays for itself on longer values there.
  */
-const ASCII_COPY_LIMIT = 24;
+const ASCII_COPY_LIMIT =
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' ? 24 : 96;
 
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
