@@ -6,8 +6,8 @@
 // moves almost nothing.
 import { instantiate as loaderInstantiate } from '@assemblyscript/loader';
 import base64js from 'base64-js';
-import { createXmlWriter } from '../dist/index.js';
 import { Core } from '../dist/wasm.js';
+import { writeBytesValues } from './lib/base64-values.mjs';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel, verdict } from './lib/harness.mjs';
 import { nativeAlternative, nativeProgram, nativeText } from './lib/native.mjs';
 import { check, fmt, header, readBuild, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
@@ -135,15 +135,8 @@ if (!b64native.missing) {
 } else console.log(`native anchor: ${nativeNote}`);
 
 /** One document of n `<v>` elements under a root, each a 1 MiB writeBytes value; output discarded. */
-async function writerValues(n, onBytes) {
-  const w = await createXmlWriter({ output: onBytes });
-  w.writeStartElement('', 'r', '');
-  for (let i = 0; i < n; i++) {
-    w.writeStartElement('', 'v', '');
-    w.writeBytes(value);
-    w.writeEndElement();
-  }
-  await w.end();
+function writerValues(n, onBytes) {
+  return writeBytesValues(value, n, onBytes);
 }
 {
   const chunks = [];

@@ -8,6 +8,7 @@ import { createXmlWriter, postMessage, writeAttachment } from '../../dist/index.
 import { XMLBuilder } from '/vendor/fast-xml-parser.mjs';
 import { BUILDER_OPTIONS, builderObject, sampleData } from './envelope.mjs';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel } from './harness.mjs';
+import { writeBytesValues } from './base64-values.mjs';
 import { MTOM_TEXT_KEYS, messageCases, normaliseMtom, writersReset } from './message-cases.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './mtom.mjs';
 
@@ -395,16 +396,7 @@ async function writeBytesBench({ seconds, rounds }) {
   const DST = SRC + VALUE + 64 * KiB;
   check(simd.exports.init(64 * KiB, 64 * KiB) === 0, 'init');
   simd.u8.set(value, SRC);
-  const writerValues = async (n, output) => {
-    const w = await createXmlWriter({ output });
-    w.writeStartElement('', 'r', '');
-    for (let i = 0; i < n; i++) {
-      w.writeStartElement('', 'v', '');
-      w.writeBytes(value);
-      w.writeEndElement();
-    }
-    await w.end();
-  };
+  const writerValues = (n, output) => writeBytesValues(value, n, output);
   const chunks = [];
   await writerValues(2, (bufs) => {
     for (const b of bufs) chunks.push(b.slice());

@@ -149,6 +149,18 @@ function streamSplitReserved(src: Uint8Array, cuts: i32[], window: u32, mixed: b
 const inputs: string[] = ["", "f", "fo", "foo", "foob", "fooba", "foobar"];
 const outputs: string[] = ["", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"];
 
+/** Random cut points in [1, n): half of the steps tiny (0–4 bytes), half up to `maxStep`. */
+function randomCuts(n: i32, maxStep: u32): i32[] {
+  let cuts: i32[] = [];
+  let at = 0;
+  while (true) {
+    at += (xorshift() & 1) ? <i32>(xorshift() % 5) : <i32>(xorshift() % maxStep);
+    if (at >= n) break;
+    cuts.push(at);
+  }
+  return cuts;
+}
+
 describe("base64 RFC 4648 §10 vectors", () => {
   test("scalar", () => {
     for (let i = 0; i < inputs.length; i++) {
@@ -273,14 +285,7 @@ describe("base64 streaming into the ring", () => {
       let n = 1000 + <i32>(xorshift() % 4000);
       let src = randomBytes(n);
       let want = encodeScalar(src);
-      let cuts: i32[] = [];
-      let at = 0;
-      while (true) {
-        let step = (xorshift() & 1) ? <i32>(xorshift() % 5) : <i32>(xorshift() % 700);
-        at += step;
-        if (at >= n) break;
-        cuts.push(at);
-      }
+      let cuts = randomCuts(n, 700);
       setupRing(1 << 16, want.length);
       let got = streamSplit(src, cuts);
       expect(sameBytes(got, want)).toBe(true, "round " + round.toString());
@@ -402,14 +407,7 @@ describe("base64 in place at the end of a ring reservation", () => {
       let n = 1 + <i32>(xorshift() % 6000);
       let src = randomBytes(n);
       let want = encodeScalar(src);
-      let cuts: i32[] = [];
-      let at = 0;
-      while (true) {
-        let step = (xorshift() & 1) ? <i32>(xorshift() % 5) : <i32>(xorshift() % 1500);
-        at += step;
-        if (at >= n) break;
-        cuts.push(at);
-      }
+      let cuts = randomCuts(n, 1500);
       let window: u32 = (xorshift() & 1) ? 0xffffffff : 12 + (xorshift() % 200);
       setupRing(4096, want.length);
       let got = streamSplitReserved(src, cuts, window, round % 3 == 0);
