@@ -17,6 +17,7 @@ const BENCHES = [
   'file-attachment',
   'upload-rss',
   'browser',
+  'browser-unattended',
   'service-upload',
   'reader-base64',
   'reader-stream',
@@ -76,7 +77,7 @@ const addTarget = (benchmark, t) => {
   const pass = t.pass ?? (measured && typeof t.target === 'number' ? t.value >= t.target : undefined);
   add(benchmark, t.measure, value, typeof t.target === 'number' ? `≥ ${t.target}×` : t.target, pass);
 };
-for (const name of ['base64', 'ring-copy', 'attachment', 'messages']) {
+for (const name of ['base64', 'ring-copy', 'attachment', 'messages', 'browser-unattended']) {
   if (ranNames.has(name)) for (const t of load(name).targets ?? []) addTarget(name, t);
 }
 if (ranNames.has('file-attachment')) {
