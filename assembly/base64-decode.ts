@@ -37,13 +37,9 @@ const DECODE: usize = memory.data<u8>([
 const PAD: u32 = 64;
 const SPACE: u32 = 65;
 
-// Validity by nibble: a character is valid when LUT_LO[low] & LUT_HI[high] == 0
-const LUT_LO: usize = memory.data<u8>([0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a], 16);
-const LUT_HI: usize = memory.data<u8>([0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10], 16);
-// Offset from character to sextet by high nibble ('/' moved to index 1)
-const LUT_ROLL: usize = memory.data<u8>([0, 16, 19, 4, 191, 191, 185, 185, 0, 0, 0, 0, 0, 0, 0, 0], 16);
-// Bytes 2,1,0 of each 32-bit lane: the three decoded bytes, most significant first
-const PACK: usize = memory.data<u8>([2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 255, 255, 255, 255], 16);
+// The vector constants below are written as v128 immediates, not loaded from
+// memory: the engine then keeps them in registers across the loop, and a
+// swizzle by a constant index vector below 16 needs no index range fix-up.
 
 let quad: u32 = 0; // sextets of the open quantum
 let quadLen: u32 = 0; // 0-3
@@ -65,22 +61,35 @@ export function base64DecodeErrorAt(): i32 {
   return errorAt;
 }
 
-/** Whether any of the 16 characters is outside the alphabet (two nibble lookups, Muła–Lemire). */
+/**
+ * Whether any of the 16 characters is outside the alphabet (two nibble lookups,
+ * Muła–Lemire): valid when LO[low nibble] & HI[high nibble] == 0. `hi` is the
+ * high nibble of each character.
+ */
 @inline
-function invalid16(s: v128, lutLo: v128, lutHi: v128, nibble: v128): v128 {
-  return v128.and(i8x16.swizzle(lutLo, v128.and(s, nibble)), i8x16.swizzle(lutHi, i8x16.shr_u(s, 4)));
+function invalid16(s: v128, hi: v128): v128 {
+  let lo = v128.and(s, i8x16.splat(0x0f));
+  return v128.and(
+    i8x16.swizzle(i8x16(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b, 0x1a), lo),
+    i8x16.swizzle(i8x16(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10), hi),
+  );
 }
 
-/** 16 valid characters -> 12 bytes (in the low 12 lanes). */
+/** 16 valid characters (high nibbles in `hi`) -> 12 bytes (in the low 12 lanes; the top 4 are scratch). */
 @inline
-function decode16(s: v128, lutRoll: v128, slash: v128, low8: v128, merge: v128, pack: v128): v128 {
-  let roll = i8x16.swizzle(lutRoll, i8x16.add(i8x16.eq(s, slash), i8x16.shr_u(s, 4)));
+function decode16(s: v128, hi: v128): v128 {
+  // offset from character to sextet by high nibble, '/' moved to index 1 (0x2f + 0xff = 0x2e)
+  let roll = i8x16.swizzle(
+    i8x16(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0),
+    i8x16.add(i8x16.eq(s, i8x16.splat(0x2f)), hi),
+  );
   let sextets = i8x16.add(s, roll);
   // 00aaaaaa 00bbbbbb per 16-bit lane -> aaaaaabbbbbb
-  let pairs = v128.or(i16x8.shl(v128.and(sextets, low8), 6), i16x8.shr_u(sextets, 8));
+  let pairs = v128.or(i16x8.shl(v128.and(sextets, i16x8.splat(0x00ff)), 6), i16x8.shr_u(sextets, 8));
   // two 12-bit halves per 32-bit lane -> 24 bits (i32x4.dot: high * 0x1000 + low * 1)
-  let words = i32x4.dot_i16x8_s(pairs, merge);
-  return i8x16.swizzle(words, pack);
+  let words = i32x4.dot_i16x8_s(pairs, i32x4.splat(0x00011000));
+  // bytes 2,1,0 of each 32-bit lane, most significant first
+  return i8x16.swizzle(words, i8x16(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, 3, 7, 11, 15));
 }
 
 /**
@@ -93,32 +102,32 @@ function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
   let i: u32 = 0;
   if (ASC_FEATURE_SIMD) {
     if (len < 16) return 0;
-    let lutLo = v128.load(LUT_LO);
-    let lutHi = v128.load(LUT_HI);
-    let lutRoll = v128.load(LUT_ROLL);
-    let pack = v128.load(PACK);
-    let nibble = i8x16.splat(0x0f);
-    let slash = i8x16.splat(0x2f);
-    let low8 = i16x8.splat(0x00ff);
-    let merge = i32x4.splat(0x00011000);
     let o = dst;
     if (len >= 64) {
       let last = len - 64;
       while (i <= last) {
+        // Each block is decoded and stored before the one check: a block with
+        // anything outside the alphabet only leaves bytes past `o`, which the
+        // scalar path then overwrites (64 characters never decode to more than
+        // the 48 bytes stored, plus the 4 of slack).
         let p = src + i;
         let s0 = v128.load(p);
+        let h0 = v128.and(i16x8.shr_u(s0, 4), i8x16.splat(0x0f));
+        let bad = invalid16(s0, h0);
+        v128.store(o, decode16(s0, h0));
         let s1 = v128.load(p, 16);
+        let h1 = v128.and(i16x8.shr_u(s1, 4), i8x16.splat(0x0f));
+        bad = v128.or(bad, invalid16(s1, h1));
+        v128.store(o, decode16(s1, h1), 12);
         let s2 = v128.load(p, 32);
+        let h2 = v128.and(i16x8.shr_u(s2, 4), i8x16.splat(0x0f));
+        bad = v128.or(bad, invalid16(s2, h2));
+        v128.store(o, decode16(s2, h2), 24);
         let s3 = v128.load(p, 48);
-        let bad = v128.or(
-          v128.or(invalid16(s0, lutLo, lutHi, nibble), invalid16(s1, lutLo, lutHi, nibble)),
-          v128.or(invalid16(s2, lutLo, lutHi, nibble), invalid16(s3, lutLo, lutHi, nibble)),
-        );
+        let h3 = v128.and(i16x8.shr_u(s3, 4), i8x16.splat(0x0f));
+        bad = v128.or(bad, invalid16(s3, h3));
+        v128.store(o, decode16(s3, h3), 36);
         if (v128.any_true(bad)) break;
-        v128.store(o, decode16(s0, lutRoll, slash, low8, merge, pack));
-        v128.store(o, decode16(s1, lutRoll, slash, low8, merge, pack), 12);
-        v128.store(o, decode16(s2, lutRoll, slash, low8, merge, pack), 24);
-        v128.store(o, decode16(s3, lutRoll, slash, low8, merge, pack), 36);
         i += 64;
         o += 48;
       }
@@ -126,8 +135,9 @@ function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
     let last = len - 16;
     while (i <= last) {
       let s = v128.load(src + i);
-      if (v128.any_true(invalid16(s, lutLo, lutHi, nibble))) break;
-      v128.store(o, decode16(s, lutRoll, slash, low8, merge, pack));
+      let h = v128.and(i16x8.shr_u(s, 4), i8x16.splat(0x0f));
+      if (v128.any_true(invalid16(s, h))) break;
+      v128.store(o, decode16(s, h));
       i += 16;
       o += 12;
     }

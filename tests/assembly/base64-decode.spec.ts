@@ -59,6 +59,11 @@ function wrap(src: Uint8Array): Uint8Array {
   return out.slice(0, o);
 }
 
+/** Where a text of whole quanta fails with byte `v` at `at`: "=" as a quantum's third or fourth character is accepted and the next character refused (RFC 4648 §3.2). */
+function padErrorAt(v: i32, at: i32): i32 {
+  return v == 61 && at % 4 >= 2 ? at + 1 : at;
+}
+
 describe("base64 decode", () => {
   it("decodes the RFC 4648 §10 test vectors", () => {
     expect(text("")).toBe("");
@@ -78,6 +83,45 @@ describe("base64 decode", () => {
       expect(bytes).not.toBeNull();
       expect(same(encode(<Uint8Array>bytes), bytesOf(s))).toBe(true);
     }
+  });
+
+  it("checks every byte value in every lane of the 64- and 16-character SIMD blocks", () => {
+    // 96 characters: one 64-character step and two 16-character blocks
+    let src = randomBytes(72);
+    let b64 = encode(src);
+    let out = new Uint8Array(128);
+    let failures = 0;
+    for (let v = 0; v < 256; v++) {
+      let isAlphabet =
+        (v >= 65 && v <= 90) || (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || v == 43 || v == 47;
+      let isSpace = v == 32 || v == 9 || v == 10 || v == 13;
+      for (let at = 0; at < 96; at++) {
+        // replaced: an alphabet character decodes to what re-encodes to the text; any other fails there
+        let replaced = b64.slice(0);
+        replaced[at] = <u8>v;
+        base64DecodeReset();
+        let n = base64DecodeWrite(replaced.dataStart, replaced.length, out.dataStart);
+        if (isAlphabet) {
+          if (n != 72 || !same(encode(out.slice(0, 72)), replaced)) failures++;
+        } else if (isSpace) {
+          // 95 characters: an unpadded final quantum of 3
+          if (n != 69 || base64DecodeFinish(out.dataStart + n) != 2) failures++;
+        } else if (v == 61 && at == 95) {
+          if (n != 71) failures++; // "xyz=" closes the text
+        } else if (n != -1 || base64DecodeErrorAt() != padErrorAt(v, at)) failures++;
+        // inserted: whitespace is skipped; anything else fails there ("=" is followed by sextets)
+        let inserted = new Uint8Array(97);
+        for (let k = 0; k < at; k++) inserted[k] = b64[k];
+        inserted[at] = <u8>v;
+        for (let k = at; k < 96; k++) inserted[k + 1] = b64[k];
+        base64DecodeReset();
+        n = base64DecodeWrite(inserted.dataStart, inserted.length, out.dataStart);
+        if (isSpace) {
+          if (n != 72 || !same(out.slice(0, 72), src)) failures++;
+        } else if (!isAlphabet && (n != -1 || base64DecodeErrorAt() != padErrorAt(v, at))) failures++;
+      }
+    }
+    expect(failures).toBe(0);
   });
 
   it("round-trips random bytes of every length up to 300, whole and in pieces", () => {
