@@ -34,6 +34,32 @@ const DECODE: usize = memory.data<u8>([
   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
 ]);
 
+// For each position in a quantum, per byte value: its sextet's bits placed
+// where they go in the three decoded bytes read as a little-endian u32, or
+// NOT_SEXTET for anything outside the alphabet. Built from DECODE on first use.
+const QUAD: usize = memory.data(4 * 256 * 4, 4);
+const NOT_SEXTET: u32 = 0x01000000;
+let quadTablesBuilt = false;
+
+function buildQuadTables(): void {
+  for (let c = 0; c < 256; c++) {
+    let v = <u32>load<u8>(DECODE + <usize>c);
+    let at = QUAD + (<usize>c << 2);
+    if (v >= 64) {
+      store<u32>(at, NOT_SEXTET);
+      store<u32>(at, NOT_SEXTET, 1024);
+      store<u32>(at, NOT_SEXTET, 2048);
+      store<u32>(at, NOT_SEXTET, 3072);
+    } else {
+      store<u32>(at, v << 2); // aaaaaa.. ........ ........
+      store<u32>(at, (v >> 4) | ((v & 15) << 12), 1024); // ......bb bbbb.... ........
+      store<u32>(at, ((v >> 2) << 8) | ((v & 3) << 22), 2048); // ........ ....cccc cc......
+      store<u32>(at, v << 16, 3072); // ........ ........ ..dddddd
+    }
+  }
+  quadTablesBuilt = true;
+}
+
 const PAD: u32 = 64;
 const SPACE: u32 = 65;
 
@@ -152,6 +178,7 @@ function decodeBlocksSimd(src: usize, len: u32, dst: usize): u32 {
  * dst needs 4 bytes more than the bytes written.
  */
 export function base64DecodeWrite(src: usize, len: u32, dst: usize): i32 {
+  if (!quadTablesBuilt) buildQuadTables();
   let i: u32 = 0;
   let o = dst;
   while (i < len) {
@@ -159,18 +186,17 @@ export function base64DecodeWrite(src: usize, len: u32, dst: usize): i32 {
       let n = decodeBlocksSimd(src + i, len - i, o);
       i += n;
       o += (n >> 2) * 3;
-      // scalar blocks of four alphabet characters
+      // scalar blocks of four alphabet characters: four lookups OR into the
+      // three bytes in memory order, stored as one u32 (its fourth byte is slack)
       while (i + 4 <= len) {
         let p = src + i;
-        let a = <u32>load<u8>(DECODE + <usize>load<u8>(p));
-        let b = <u32>load<u8>(DECODE + <usize>load<u8>(p, 1));
-        let c = <u32>load<u8>(DECODE + <usize>load<u8>(p, 2));
-        let d = <u32>load<u8>(DECODE + <usize>load<u8>(p, 3));
-        if ((a | b | c | d) >= 64) break;
-        let w = (a << 18) | (b << 12) | (c << 6) | d;
-        store<u8>(o, <u8>(w >> 16));
-        store<u8>(o, <u8>(w >> 8), 1);
-        store<u8>(o, <u8>w, 2);
+        let w =
+          load<u32>(QUAD + (<usize>load<u8>(p) << 2)) |
+          load<u32>(QUAD + (<usize>load<u8>(p, 1) << 2), 1024) |
+          load<u32>(QUAD + (<usize>load<u8>(p, 2) << 2), 2048) |
+          load<u32>(QUAD + (<usize>load<u8>(p, 3) << 2), 3072);
+        if (w >= NOT_SEXTET) break;
+        store<u32>(o, w);
         o += 3;
         i += 4;
       }
