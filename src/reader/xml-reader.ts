@@ -33,7 +33,7 @@ interface StreamingPart {
 type ByteCursor =
   | { kind: 'held'; bytes: Uint8Array; at: number }
   | { kind: 'part'; part: StreamingPart }
-  | { kind: 'text'; text: string; at: number; finished: boolean }
+  | { kind: 'text'; text: string; at: number; finished: boolean; failed?: XmlReaderError }
   | { kind: 'done' };
 
 const IDENTITY_ENCODINGS = new Set(['binary', '8bit', '7bit']);
@@ -495,9 +495,17 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
     return this.deliver(bytes, view);
   }
 
+  /**
+   * Decodes the text a staging area at a time until `view` is full or the text ends. Text found
+   * not to be base64 after some bytes went into `view` fails on the next call, so those bytes
+   * are still delivered first, as when each call decoded one staging area.
+   */
   private readText(cursor: Extract<ByteCursor, { kind: 'text' }>, view: Uint8Array): number {
+    if (cursor.failed) throw cursor.failed;
+    let filled = 0;
     for (;;) {
       if (cursor.at >= cursor.text.length) {
+        if (filled > 0) return filled;
         if (cursor.finished) return 0;
         cursor.finished = true;
         const n = this.core.decodeFinish();
@@ -508,17 +516,27 @@ export class XmlReader implements AsyncIterable<XmlNode>, AsyncIterator<XmlNode>
         }
         return this.deliver(this.core.output.subarray(0, n), view);
       }
-      // A slice of at most STAGING_SIZE / 3 UTF-16 units encodes to at most STAGING_SIZE bytes.
-      const take = Math.min(
-        cursor.text.length - cursor.at,
-        Math.floor(STAGING_SIZE / 3),
-        Math.ceil(view.length / 3) * 4 + 4,
+      // Base64 is ASCII, one byte per UTF-16 unit: a slice as long as the staging area fills it.
+      // encodeInto stops before a character that does not fit (only text that is not base64 has
+      // any), and `read` says how far it got.
+      const room = view.length - filled;
+      const take = Math.min(cursor.text.length - cursor.at, STAGING_SIZE, Math.ceil(room / 3) * 4 + 4);
+      const { read, written } = textEncoder.encodeInto(
+        cursor.text.slice(cursor.at, cursor.at + take),
+        this.core.staging,
       );
-      const { written } = textEncoder.encodeInto(cursor.text.slice(cursor.at, cursor.at + take), this.core.staging);
-      cursor.at += take;
+      cursor.at += read;
       const n = this.core.decodeFromStaging(written);
-      if (n < 0) throw readerInvalidFormat('the text is not base64 (RFC 4648 §4)');
-      if (n > 0) return this.deliver(this.core.output.subarray(0, n), view);
+      if (n < 0) {
+        const error = readerInvalidFormat('the text is not base64 (RFC 4648 §4)');
+        if (filled === 0) throw error;
+        cursor.failed = error;
+        return filled;
+      }
+      if (n > 0) {
+        filled += this.deliver(this.core.output.subarray(0, n), filled === 0 ? view : view.subarray(filled));
+        if (filled === view.length || this.spill) return filled;
+      }
     }
   }
 

@@ -102,6 +102,31 @@ test('base64 text read with readBytes, on both cores, whitespace and all', async
   }
 });
 
+test('base64 text longer than the staging area: one call fills a large view; bytes before a bad character come first', async () => {
+  const bytes = randomBytes(100_000, 11);
+  const text = Buffer.from(bytes).toString('base64');
+  const bad = `${text.slice(0, 60_000)}*${text.slice(60_000)}`;
+  const body = raw(`<d xmlns="urn:d"><b>${text}</b><c>${bad}</c></d>`);
+  for (const simd of [true, false]) {
+    const reader = await createXmlReader({ input: body, encoding: { type: 'text' }, simd });
+    await reader.read();
+    await reader.read();
+    assert.equal((await reader.read())?.type, 'text');
+    const view = new Uint8Array(200_000);
+    assert.equal(await reader.readBytes(view), bytes.length);
+    assert.deepEqual(view.subarray(0, bytes.length), bytes);
+    assert.equal(await reader.readBytes(view), 0);
+    await reader.read();
+    await reader.read();
+    assert.equal((await reader.read())?.type, 'text');
+    // the 45 000 bytes before "*" are delivered (whole staging areas of them), then the error
+    const got = await reader.readBytes(view);
+    assert.ok(got > 0 && got <= 45_000);
+    assert.deepEqual(view.subarray(0, got), bytes.subarray(0, got));
+    await assert.rejects(reader.readBytes(view), { code: 'WS_E_INVALID_FORMAT' });
+  }
+});
+
 test('parts out of document order are held; a part whose element was passed is skipped', async () => {
   const a = randomBytes(3000, 1);
   const b = randomBytes(2000, 2);
