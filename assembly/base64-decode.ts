@@ -204,7 +204,9 @@ export function base64DecodeWrite(src: usize, len: u32, dst: usize): i32 {
     }
     let v = <u32>load<u8>(DECODE + <usize>load<u8>(src + i));
     if (v == SPACE) {
-      i++;
+      // a run of whitespace (a line break, indentation) at once, then back to the blocks
+      do i++;
+      while (i < len && <u32>load<u8>(DECODE + <usize>load<u8>(src + i)) == SPACE);
       continue;
     }
     if (v < 64) {

@@ -143,6 +143,12 @@ describe("base64 decode", () => {
     expect(same(decode(wrapped, 7), src)).toBe(true);
     expect(text("\n  Zm9v\r\n\tYmFy  \n")).toBe("foobar");
     expect(text("Zm9vYg= =")).toBe("foob");
+    expect(text("Zm9v \r\n\t \r\n  YmFy\r\n\r\n")).toBe("foobar");
+    base64DecodeReset();
+    let out = new Uint8Array(16);
+    let input = bytesOf("Zm9v \r\n\t*mFy");
+    expect(base64DecodeWrite(input.dataStart, input.length, out.dataStart)).toBe(-1);
+    expect(base64DecodeErrorAt()).toBe(8);
   });
 
   it("accepts an unpadded final quantum of 2 or 3 characters", () => {
