@@ -4,17 +4,17 @@
 // engines (Firefox over WebDriver BiDi), which changes what some of them cost; this is the same
 // work as a user's page does it.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fmt, header, ROOT, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
+import { sendRepositoryFile } from './lib/repository-files.mjs';
+import { fmt, header, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
 header('browser-unattended: the envelope and the MTOM message in browsers no automation drives (msgs/s)');
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const PAGE_TIMEOUT_MS = 10 * 60_000;
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json' };
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream unattended bench</title>
 <script type="module" src="/bench/lib/unattended-page.mjs"></script>`;
 
@@ -87,16 +87,7 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     return res.end(PAGE);
   }
-  const file = path.join(ROOT, decodeURIComponent(url.pathname));
-  if (!file.startsWith(ROOT) || !existsSync(file) || !statSync(file).isFile()) {
-    res.writeHead(404);
-    return res.end('not found');
-  }
-  res.writeHead(200, {
-    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-store',
-  });
-  return res.end(readFileSync(file));
+  return sendRepositoryFile(res, url.pathname);
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const pageUrl = `http://127.0.0.1:${server.address().port}/`;

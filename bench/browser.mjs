@@ -1,30 +1,12 @@
-// The base64, MTOM and upload benchmarks in every browser engine found here (Chromium, Firefox,
-// WebKit; tests/browser/engines.mjs): dist/ loaded as plain ESM from a tiny static HTTP/1.1
-// server on 127.0.0.1, compared with what a page can use without the library (btoa over
-// String.fromCharCode chunks, base64-js, Uint8Array#toBase64 where the browser has it; template
-// strings + TextEncoder for messages; a plain XMLHttpRequest of the same File for uploads). Then
-// the goals of the Node benchmarks (base64, attachment, messages), measured in each page as
-// ratios within the same rounds, printed per engine with verdicts and written to
-// results/browser.json as `targets`. An engine that is missing is reported as skipped, with the
-// reason.
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import path from 'node:path';
 import { build } from 'esbuild';
 import { findEngines } from '../tests/browser/engines.mjs';
 import { KiB, MiB, sizeLabel } from './lib/harness.mjs';
+import { sendRepositoryFile } from './lib/repository-files.mjs';
 import { fmt, header, QUICK, ROOT, ROUNDS, SECONDS, table, writeResults } from './lib/report.mjs';
 
 header('browser: base64, MTOM and uploads in Chromium, Firefox and WebKit');
 
-const TYPES = {
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.html': 'text/html',
-  '.json': 'application/json',
-  '.map': 'application/json',
-};
 const PAGE = `<!doctype html><meta charset="utf-8"><title>mtom-stream bench</title>
 <script src="/node_modules/base64-js/base64js.min.js"></script>
 <script type="module">
@@ -68,16 +50,7 @@ const server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     return res.end(PAGE);
   }
-  const file = path.join(ROOT, decodeURIComponent(url.pathname));
-  if (!file.startsWith(ROOT) || !existsSync(file) || !statSync(file).isFile()) {
-    res.writeHead(404);
-    return res.end('not found');
-  }
-  res.writeHead(200, {
-    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-    'cache-control': 'no-store',
-  });
-  return res.end(readFileSync(file));
+  return sendRepositoryFile(res, url.pathname);
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
