@@ -322,17 +322,7 @@ export function copyIndexOfSimd(dst: usize, src: usize, len: u32, pat: usize, pa
         let a2 = v128.and(i8x16.eq(v2, first), i8x16.eq(v128.load(q, 32), last));
         let a3 = v128.and(i8x16.eq(v3, first), i8x16.eq(v128.load(q, 48), last));
         if (v128.any_true(v128.or(v128.or(a0, a1), v128.or(a2, a3)))) {
-          let k = verify16(p, i8x16.bitmask(a0), pat, patLen);
-          if (k < 0) {
-            k = verify16(p + 16, i8x16.bitmask(a1), pat, patLen);
-            if (k < 0) {
-              k = verify16(p + 32, i8x16.bitmask(a2), pat, patLen);
-              if (k < 0) {
-                k = verify16(p + 48, i8x16.bitmask(a3), pat, patLen);
-                if (k >= 0) k += 48;
-              } else k += 32;
-            } else k += 16;
-          }
+          let k = verify64(p, a0, a1, a2, a3, pat, patLen);
           if (k >= 0) {
             r = <i32>i + k;
             i += 64;
@@ -347,6 +337,22 @@ export function copyIndexOfSimd(dst: usize, src: usize, len: u32, pat: usize, pa
   if (r >= 0) return r;
   let tail = indexOfSimd(src + i, len - i, pat, patLen);
   return tail < 0 ? -1 : <i32>i + tail;
+}
+
+/**
+ * The first match among 64 candidate positions from p, given as four 16-position masks (first
+ * and last pattern byte equal), or -1.
+ */
+@inline
+function verify64(p: usize, a0: v128, a1: v128, a2: v128, a3: v128, pat: usize, patLen: u32): i32 {
+  let r = verify16(p, i8x16.bitmask(a0), pat, patLen);
+  if (r >= 0) return r;
+  r = verify16(p + 16, i8x16.bitmask(a1), pat, patLen);
+  if (r >= 0) return r + 16;
+  r = verify16(p + 32, i8x16.bitmask(a2), pat, patLen);
+  if (r >= 0) return r + 32;
+  r = verify16(p + 48, i8x16.bitmask(a3), pat, patLen);
+  return r >= 0 ? r + 48 : -1;
 }
 
 /**
@@ -374,17 +380,7 @@ export function indexOfSimd(hay: usize, len: u32, pat: usize, patLen: u32): i32 
           let a2 = v128.and(i8x16.eq(v128.load(p, 32), first), i8x16.eq(v128.load(q, 32), last));
           let a3 = v128.and(i8x16.eq(v128.load(p, 48), first), i8x16.eq(v128.load(q, 48), last));
           if (v128.any_true(v128.or(v128.or(a0, a1), v128.or(a2, a3)))) {
-            let r = verify16(p, i8x16.bitmask(a0), pat, patLen);
-            if (r < 0) {
-              r = verify16(p + 16, i8x16.bitmask(a1), pat, patLen);
-              if (r < 0) {
-                r = verify16(p + 32, i8x16.bitmask(a2), pat, patLen);
-                if (r < 0) {
-                  r = verify16(p + 48, i8x16.bitmask(a3), pat, patLen);
-                  if (r >= 0) r += 48;
-                } else r += 32;
-              } else r += 16;
-            }
+            let r = verify64(p, a0, a1, a2, a3, pat, patLen);
             if (r >= 0) return <i32>i + r;
           }
           if (i == end) return -1;

@@ -87,6 +87,19 @@ export function qualifiedName(prefix: string, localName: string): MarkupName {
   return made;
 }
 
+/**
+ * Checks `prefix` (undefined: the writer chooses) and `localName` as NCNames, skipping both when
+ * the pair is cached; returns its cached markup, or undefined when it was not cached.
+ */
+export function checkQualifiedName(prefix: string | undefined, localName: string): MarkupName | undefined {
+  const known = prefix === undefined ? undefined : knownQualifiedName(prefix, localName);
+  if (known === undefined) {
+    checkPrefix(prefix, 'prefix');
+    checkNCName(localName, 'localName');
+  }
+  return known;
+}
+
 export function checkNCName(name: string, what: string): void {
   if (typeof name !== 'string' || !isNCName(name)) {
     throw invalidArg(`${what} ${JSON.stringify(name)} is not an NCName`);

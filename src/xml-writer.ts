@@ -15,7 +15,7 @@ import {
   checkNCName,
   checkNamespaceUri,
   checkPrefix,
-  knownQualifiedName,
+  checkQualifiedName,
   type MarkupName,
   qualifiedName,
 } from './names.js';
@@ -587,11 +587,7 @@ export class XmlWriter {
 
   private startElement(prefix: string | undefined | null, localName: string, ns: string): void {
     const p = prefix ?? undefined;
-    const known = p === undefined ? undefined : knownQualifiedName(p, localName);
-    if (known === undefined) {
-      checkPrefix(p, 'prefix');
-      checkNCName(localName, 'localName');
-    }
+    const known = checkQualifiedName(p, localName);
     checkNamespaceUri(ns);
     if (localName === 'xmlns' && !p) {
       // Namespaces in XML 1.0 §3 reserves the name: DOM parsers refuse an element named xmlns.
@@ -630,11 +626,7 @@ export class XmlWriter {
   private attribute(prefix: string | undefined | null, localName: string, ns: string, value: string | XmlValue): void {
     const element = this.openStartTag('writeAttribute');
     const p = prefix ?? undefined;
-    const known = p === undefined ? undefined : knownQualifiedName(p, localName);
-    if (known === undefined) {
-      checkPrefix(p, 'prefix');
-      checkNCName(localName, 'localName');
-    }
+    const known = checkQualifiedName(p, localName);
     checkNamespaceUri(ns);
     if (p === 'xmlns' || ns === XMLNS_NS || (ns === '' && !p && localName === 'xmlns')) {
       throw invalidArg('namespace declarations are written with writeXmlnsAttribute');

@@ -8,6 +8,7 @@ import { createXmlWriter, postMessage, writeAttachment } from '../../dist/index.
 import { XMLBuilder } from '/vendor/fast-xml-parser.mjs';
 import { BUILDER_OPTIONS, builderObject, sampleData } from './envelope.mjs';
 import { compare, instantiateCore, KiB, MiB, pseudoRandomBytes, ratio, sizeLabel } from './harness.mjs';
+import { concatBytes } from '../../dist/reader/concat-bytes.js';
 import { writeBytesValues } from './base64-values.mjs';
 import { MTOM_TEXT_KEYS, messageCases, normaliseMtom, writersReset } from './message-cases.mjs';
 import { boundaryOf, bytesEqual, fills, mtomMessage, plainLoop, reserveProducer, splitMultipart } from './mtom.mjs';
@@ -220,15 +221,10 @@ async function attachmentBench({ seconds, rounds, bytes }) {
 }
 
 function concat(chunks) {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(
+    chunks,
+    chunks.reduce((n, c) => n + c.length, 0),
+  );
 }
 
 /**

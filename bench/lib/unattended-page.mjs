@@ -2,21 +2,18 @@
 // browser that no automation drives, with the same harness and the same builders as the other
 // benchmarks (lib/message-cases.mjs). Every output is checked first; the rates and ratios are
 // posted back to the server that served the page.
+import { concatBytes } from '../../dist/reader/concat-bytes.js';
 import { sampleData } from './envelope.mjs';
 import { compare, KiB, pseudoRandomBytes, ratio } from './harness.mjs';
 import { MTOM_TEXT_KEYS, messageCases, normaliseMtom } from './message-cases.mjs';
 
 const settings = await (await fetch('/settings')).json();
 const encoder = new TextEncoder();
-const concat = (arrays) => {
-  const all = new Uint8Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    all.set(a, at);
-    at += a.length;
-  }
-  return all;
-};
+const concat = (arrays) =>
+  concatBytes(
+    arrays,
+    arrays.reduce((n, a) => n + a.length, 0),
+  );
 const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 function check(condition, message) {
   if (!condition) throw new Error(`verification failed: ${message}`);
