@@ -232,6 +232,19 @@ function escapeInto(src: usize, len: u32, dst: usize, room: u32, attribute: bool
 }
 
 /**
+ * Checks [src, src + len) as xmlFindInvalid does and escapes it into [dst, dst + 6 * len), which
+ * the caller has reserved (6 bytes per source byte: the longest reference, &quot;). Returns the
+ * bytes written, or -1 - offset of the first invalid byte (nothing is written then). One call for
+ * a value staged in scratch and written into an open ring reservation.
+ */
+export function escapeCheckedInto(src: usize, len: u32, dst: usize, attribute: i32): i32 {
+  let invalid = xmlFindInvalid(src, len);
+  if (invalid >= 0) return -1 - invalid;
+  escapeInto(src, len, dst, len * 6, attribute != 0);
+  return <i32>lastWritten;
+}
+
+/**
  * Escapes UTF-8 text (attribute = 0) or a double-quoted attribute value
  * (attribute = 1) into the ring. Returns source bytes consumed: fewer than len
  * when the ring lacks room.

@@ -28,7 +28,7 @@ export {
   simdBuild,
 } from "./base64";
 export { scanSetPattern, scanEnable, scanReset, scanFeed, scanFound, scanFoundOffset } from "./scan";
-export { xmlFindInvalid, escapeWrite } from "./escape";
+export { xmlFindInvalid, escapeWrite, escapeCheckedInto } from "./escape";
 export { mimeSetBoundary, mimeWritePartHeader, mimeWriteClose, mimePartHeaderLength, mimeCloseLength } from "./mime";
 export { base64DecodeReset, base64DecodeWrite, base64DecodeFinish, base64DecodeErrorAt } from "./base64-decode";
 export { delimiterSet, delimiterFind } from "./boundary";

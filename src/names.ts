@@ -2,6 +2,7 @@
  * XML names and namespace scopes: NCName checks (Namespaces in XML 1.0 §3, XML 1.0 5th ed. §2.3
  * NameStartChar / NameChar), and the prefix bindings in force at each open element.
  */
+import { EncodedMarkup } from './encoded-markup.js';
 import { invalidArg, invalidOperation, quotaExceeded } from './errors.js';
 
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
@@ -41,10 +42,10 @@ export interface MarkupName {
   readonly prefix: string;
   /** `p:l`, or `l` without a prefix. */
   readonly qname: string;
-  readonly startTag: string;
-  readonly endTag: string;
+  readonly startTag: EncodedMarkup;
+  readonly endTag: EncodedMarkup;
   /** ` p:l="`: an attribute's name, up to its value. */
-  readonly attributeHead: string;
+  readonly attributeHead: EncodedMarkup;
   /** The next cached name with the same local name and another prefix. */
   readonly next: MarkupName | undefined;
 }
@@ -75,9 +76,9 @@ export function qualifiedName(prefix: string, localName: string): MarkupName {
   const made: MarkupName = {
     prefix,
     qname,
-    startTag: `<${qname}`,
-    endTag: `</${qname}>`,
-    attributeHead: ` ${qname}="`,
+    startTag: new EncodedMarkup(`<${qname}`),
+    endTag: new EncodedMarkup(`</${qname}>`),
+    attributeHead: new EncodedMarkup(` ${qname}="`),
     next: first,
   };
   if (qualifiedNameCount < KNOWN_NAMES_LIMIT) {

@@ -38,6 +38,7 @@ type CoreExports = {
   scanFeed(ptr: number, len: number): number;
   xmlFindInvalid(src: number, len: number): number;
   escapeWrite(src: number, len: number, attribute: number): number;
+  escapeCheckedInto(src: number, len: number, dst: number, attribute: number): number;
   mimeSetBoundary(ptr: number, len: number): number;
   mimeWritePartHeader(
     first: number,
@@ -180,6 +181,8 @@ export class Core {
   /** The scratch area: host input is staged here before the core moves it into the ring. */
   readonly scratch: Uint8Array;
   private readonly memory: Uint8Array;
+  /** The same memory, for the markup window's four-byte stores. */
+  private readonly memoryView: DataView;
   private readonly spanWords: Uint32Array;
   /** The open markup window: where its next byte goes, and its end; both 0 when none is open. */
   private markupAt = 0;
@@ -197,6 +200,7 @@ export class Core {
   ) {
     this.simd = core.simdBuild() === 1;
     this.memory = new Uint8Array(buffer);
+    this.memoryView = new DataView(buffer);
     this.scratch = this.memory.subarray(core.scratchPtr(), core.scratchPtr() + sizes.scratchSize);
     this.spanWords = new Uint32Array(buffer, core.spanTable(), 4);
   }
@@ -290,6 +294,21 @@ export class Core {
   }
 
   /**
+   * Writes `length` bytes of markup packed as little-endian 32-bit words (src/encoded-markup.ts)
+   * into the markup window, four bytes per store (the padding lands past the markup and is
+   * overwritten or never committed); false if the ring has no window for the words now.
+   */
+  writeMarkupWords(words: Int32Array, length: number): boolean {
+    const count = words.length;
+    if (this.markupEnd - this.markupAt < count * 4 && !this.openMarkupWindow(count * 4)) return false;
+    const view = this.memoryView;
+    const at = this.markupAt;
+    for (let i = 0; i < count; i++) view.setInt32(at + 4 * i, words[i], true);
+    this.markupAt = at + length;
+    return true;
+  }
+
+  /**
    * Writes `value` into the markup window, escaping as it copies, if every UTF-16 unit
    * is ASCII and not refused by `escapes` (128 entries: 0 copies the unit, 1–7 writes that entry of
    * `references` instead, ASCII_STOP refuses it). 1 if written; 0 if a unit is refused (nothing
@@ -315,6 +334,20 @@ export class Core {
     }
     this.markupAt = at;
     return 1;
+  }
+
+  /**
+   * Checks `length` bytes staged at the start of scratch (XML 1.0 §2.2 Char over UTF-8) and
+   * escapes them into the markup window in one crossing. 0 when written; 1 + the offset of the
+   * first invalid byte (nothing written); -1 if the ring has no window of 6 bytes per byte now.
+   */
+  escapeStagedIntoMarkup(length: number, attribute: boolean): number {
+    const need = length * 6;
+    if (this.markupEnd - this.markupAt < need && !this.openMarkupWindow(need)) return -1;
+    const written = this.core.escapeCheckedInto(this.scratch.byteOffset, length, this.markupAt, attribute ? 1 : 0);
+    if (written < 0) return -written;
+    this.markupAt += written;
+    return 0;
   }
 
   /** Commits the open markup window and opens one of at least `need` bytes; false if the ring has none now. */

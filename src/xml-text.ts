@@ -3,6 +3,7 @@
  * text and attribute values staged as UTF-8 in scratch, checked (XML 1.0 §2.2 Char) and escaped
  * by the core, and binary content as canonical base64 (RFC 4648 §4) by the core.
  */
+import type { EncodedMarkup } from './encoded-markup.js';
 import { invalidFormat } from './errors.js';
 import type { RingChannel } from './ring.js';
 import { ASCII_STOP } from './wasm.js';
@@ -39,12 +40,36 @@ const ATTRIBUTE_ESCAPES = escapeTable({ '&': 1, '<': 2, '>': 3, '\r': 4, '"': 5,
 const ASCII_COPY_LIMIT =
   typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' ? 24 : 96;
 
+/**
+ * `value` as a double-quoted attribute value (XML 1.0 §3.3.3), by the same table the copy uses;
+ * undefined when it holds a unit the core must check (non-ASCII, C0 controls).
+ */
+export function escapedAsciiAttribute(value: string): string | undefined {
+  let escaped = '';
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    const reference = code < 0x80 ? ATTRIBUTE_ESCAPES[code] : ASCII_STOP;
+    if (reference === ASCII_STOP) return undefined;
+    escaped += reference === 0 ? value[i] : String.fromCharCode(...REFERENCES[reference]);
+  }
+  return escaped;
+}
+
 const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** Whether a string is well-formed UTF-16 (no lone surrogates), which TextEncoder would replace. */
 export function isWellFormedString(value: string): boolean {
   return hasIsWellFormed ? (value as string & { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(value);
+}
+
+/** Values up to this many UTF-16 units are staged and escaped into the markup window in one crossing. */
+const STAGED_MARKUP_LIMIT = 1024;
+
+function invalidText(byteOffset: number): Error {
+  return invalidFormat(
+    `byte ${byteOffset} of the text is malformed UTF-8 or a character XML 1.0 does not allow (§2.2 Char)`,
+  );
 }
 
 /** Index in `bytes` where a chunk ending before `end` should stop so no UTF-8 sequence is split. */
@@ -68,6 +93,13 @@ export class XmlTextOutput {
     }
   }
 
+  /** Markup encoded once (a cached name's tags, fixed syntax), written four bytes per store. */
+  encodedMarkup(markup: EncodedMarkup): void {
+    const { core } = this.channel;
+    const { words, length } = markup;
+    if (!core.writeMarkupWords(words, length)) this.channel.retry(() => core.writeMarkupWords(words, length), false);
+  }
+
   /**
    * Character data (writeChars) or a double-quoted attribute value, escaped: short ASCII as it is
    * copied, anything else by the core.
@@ -80,7 +112,20 @@ export class XmlTextOutput {
       return;
     }
     if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
+    if (value.length <= STAGED_MARKUP_LIMIT && this.writeStagedEscaped(value, attribute)) return;
     this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
+  }
+
+  /**
+   * Stages a value in scratch and has the core check and escape it into the markup window, one
+   * crossing; false if the ring has no window for it now (the caller takes the chunked path).
+   */
+  private writeStagedEscaped(value: string, attribute: boolean): boolean {
+    const { core } = this.channel;
+    const { written } = encoder.encodeInto(value, core.scratch);
+    const result = core.escapeStagedIntoMarkup(written, attribute);
+    if (result > 0) throw invalidText(result - 1);
+    return result === 0;
   }
 
   /** Writes a short ASCII value, escaped as it is copied; false if it holds a unit the core must handle. */
@@ -155,11 +200,7 @@ export class XmlTextOutput {
   /** Refuses staged bytes that are malformed UTF-8 or not XML 1.0 Chars (§2.2). */
   private checkStaged(length: number): void {
     const invalid = this.channel.core.findInvalidInScratch(0, length);
-    if (invalid >= 0) {
-      throw invalidFormat(
-        `byte ${invalid} of the text is malformed UTF-8 or a character XML 1.0 does not allow (§2.2 Char)`,
-      );
-    }
+    if (invalid >= 0) throw invalidText(invalid);
   }
 
   /** Encodes a string into scratch chunk by chunk (never splitting a surrogate pair). */

@@ -4,6 +4,8 @@
  * call may be made is the CallDiscipline's business (src/call-discipline.ts).
  */
 import { CallDiscipline } from './call-discipline.js';
+import { declarationMarkup } from './declaration-markup.js';
+import { ATTRIBUTE_VALUE_END, EMPTY_ELEMENT_END, type EncodedMarkup, START_TAG_END } from './encoded-markup.js';
 import type { BinaryElement, Encoding } from './encodings/encoding.js';
 import { invalidArg, invalidOperation, operationAborted, quotaExceeded } from './errors.js';
 import {
@@ -619,7 +621,7 @@ export class XmlWriter {
     };
     this.stack.push(element);
     this.rootWritten = true;
-    this.text.markup(element.name.startTag);
+    this.text.encodedMarkup(element.name.startTag);
     if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
   }
 
@@ -692,7 +694,7 @@ export class XmlWriter {
     if (mixing) throw invalidOperation('binary content must be the only content of its element (XOP §3)');
     if (element.startTagOpen) {
       element.startTagOpen = false;
-      this.text.markup('>');
+      this.text.encodedMarkup(START_TAG_END);
     }
     element.content = kind;
   }
@@ -721,7 +723,7 @@ export class XmlWriter {
     const element = this.top();
     if (!element) throw invalidOperation('writeEndElement without an open element');
     if (element.content === 'bytes') this.encoding.endBytes(element);
-    this.text.markup(element.startTagOpen ? '/>' : element.name.endTag);
+    this.text.encodedMarkup(element.startTagOpen ? EMPTY_ELEMENT_END : element.name.endTag);
     this.stack.pop();
     this.scope.pop();
   }
@@ -729,12 +731,12 @@ export class XmlWriter {
   // Typed values.
 
   /** An attribute value other than a string, after `head` (` name="`). */
-  private writeTypedAttribute(element: OpenElement, head: string, value: XmlValue): void {
+  private writeTypedAttribute(element: OpenElement, head: EncodedMarkup, value: XmlValue): void {
     if (value instanceof Uint8Array) {
-      this.text.markup(head);
+      this.text.encodedMarkup(head);
       this.text.base64(value);
       this.text.base64End();
-      this.text.markup('"');
+      this.text.encodedMarkup(ATTRIBUTE_VALUE_END);
       return;
     }
     // A QualifiedName's prefix may need declaring, which goes before this attribute.
@@ -779,14 +781,19 @@ export class XmlWriter {
 
   private declare(prefix: string, ns: string): void {
     this.scope.declare(prefix, ns);
+    const declaration = declarationMarkup(prefix, ns);
+    if (declaration !== undefined) {
+      this.text.encodedMarkup(declaration);
+      return;
+    }
     const name = prefix ? qualifiedName('xmlns', prefix) : qualifiedName('', 'xmlns');
     this.writeQuotedValue(name.attributeHead, ns);
   }
 
   /** Writes `head`, the escaped value and the closing quote. */
-  private writeQuotedValue(head: string, value: string): void {
-    this.text.markup(head);
+  private writeQuotedValue(head: EncodedMarkup, value: string): void {
+    this.text.encodedMarkup(head);
     this.text.text(value, true);
-    this.text.markup('"');
+    this.text.encodedMarkup(ATTRIBUTE_VALUE_END);
   }
 }

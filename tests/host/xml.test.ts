@@ -187,3 +187,93 @@ test('comments: at the top level and inside elements, written as they are', asyn
   });
   assert.equal(out, '<!-- before <root> & all --><r><!--é😀-->x</r><!---->');
 });
+
+const escapeText = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
+const escapeAttribute = (s: string) =>
+  escapeText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#xA;').replace(/\t/g, '&#x9;');
+
+test('values of every length give the same bytes by each way of escaping them, in small and large rings', async () => {
+  // Lengths cross the JavaScript copy (short ASCII), the one-crossing staged escape (up to 1,024
+  // units) and the chunked path; specials sit at the start, the middle and the end.
+  const specials = '&<>"\t\n\r';
+  for (const ringSize of [4096, undefined]) {
+    for (let length = 0; length <= 1100; length += length < 40 ? 1 : 37) {
+      for (const tail of ['', 'é', '😀']) {
+        const chars = Array.from({ length }, (_, i) => (i % 11 === 3 ? specials[i % specials.length] : 'abcdefgh'[i % 8]));
+        const value = chars.join('') + tail;
+        const out = await xml((w) => {
+          w.writeStartElement('', 'r', '');
+          w.writeAttribute('', 'v', '', value);
+          w.writeChars(value);
+          w.writeEndElement();
+        }, ringSize);
+        assert.equal(out, `<r v="${escapeAttribute(value)}">${escapeText(value)}</r>`, `length ${length}${tail}`);
+      }
+    }
+  }
+});
+
+test('a character XML does not allow is refused wherever it sits in a staged value, and faults the writer', async () => {
+  for (const length of [10, 30, 500, 1024, 2000]) {
+    for (const at of [0, Math.floor(length / 2), length - 1]) {
+      const value = `${'a'.repeat(at)}\u0001${'b'.repeat(length - at - 1)}`;
+      const writer = await createXmlWriter();
+      writer.writeStartElement('', 'r', '');
+      assert.throws(
+        () => writer.writeChars(value),
+        (error: Error & { code?: string }) =>
+          error.code === 'WS_E_INVALID_FORMAT' && error.message.includes(`byte ${at % 65536} `),
+      );
+      assert.equal(writer.isFaulted, true);
+      assert.throws(() => writer.writeEndElement(), { code: 'WS_E_OBJECT_FAULTED' });
+    }
+  }
+});
+
+test('names of every length, ASCII and not, give their tags intact', async () => {
+  for (let length = 1; length <= 9; length++) {
+    for (const first of ['n', 'é', '\u4e2d']) {
+      const local = first + 'x'.repeat(length - 1);
+      const out = await xml((w) => {
+        w.writeStartElement('p', local, 'urn:n');
+        w.writeAttribute('p', local, 'urn:n', '1');
+        w.writeStartElement(undefined, local, '');
+        w.writeEndElement();
+        w.writeStartElement('p', local, 'urn:n');
+        w.writeChars('t');
+        w.writeEndElement();
+        w.writeEndElement();
+      });
+      assert.equal(
+        out,
+        `<p:${local} xmlns:p="urn:n" p:${local}="1"><${local}/><p:${local}>t</p:${local}></p:${local}>`,
+      );
+    }
+  }
+});
+
+test('namespace declarations repeated across messages and prefixes are written the same each time', async () => {
+  const uris = ['urn:a?b&c="d"<e>', 'urn:é', 'urn:plain'];
+  for (let message = 0; message < 3; message++) {
+    const out = await xml((w) => {
+      w.writeStartElement('', 'r', '');
+      for (const [i, uri] of uris.entries()) {
+        w.writeXmlnsAttribute(`p${i}`, uri);
+        w.writeXmlnsAttribute(`q${i}`, uri);
+      }
+      w.writeStartElement('', 'c', uris[0]);
+      w.writeEndElement();
+      w.writeEndElement();
+    });
+    const declared = uris.map((uri, i) => ` xmlns:p${i}="${escapeAttribute(uri)}" xmlns:q${i}="${escapeAttribute(uri)}"`);
+    assert.equal(out, `<r${declared.join('')}><c xmlns="${escapeAttribute(uris[0])}"/></r>`);
+  }
+  // A URI holding a character XML does not allow is refused every time, never cached.
+  for (let message = 0; message < 2; message++) {
+    const writer = await createXmlWriter();
+    writer.writeStartElement('', 'r', '');
+    assert.throws(() => writer.writeXmlnsAttribute('p', 'urn:\u0002'), { code: 'WS_E_INVALID_FORMAT' });
+    assert.equal(writer.isFaulted, true);
+  }
+});
