@@ -1,4 +1,4 @@
-import { escapeWrite, xmlFindInvalid } from "../../assembly/escape";
+import { escapeCheckedInto, escapeWrite, xmlFindInvalid } from "../../assembly/escape";
 import { initAt } from "../../assembly/init";
 import { ringRelease, ringReserve, ringCommit, ringSpans, ringUsed, spanTable } from "../../assembly/ring";
 import { scanEnable } from "../../assembly/scan";
@@ -260,5 +260,53 @@ describe("xmlFindInvalid", () => {
     expect(xmlFindInvalid(long.dataStart, 5000)).toBe(-1);
     long[4321] = 0x01;
     expect(xmlFindInvalid(long.dataStart, 5000)).toBe(4321);
+  });
+});
+
+/** `text` with each stray continuation byte and its follower made "é" (C3 A9), each C0 control TAB. */
+function wellFormed(text: Uint8Array): Uint8Array {
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] >= 0x80) {
+      if (i + 1 < text.length) {
+        text[i] = 0xc3;
+        text[i + 1] = 0xa9;
+        i++;
+      } else text[i] = 0x41;
+    } else if (text[i] < 0x20 && text[i] != 0x0a && text[i] != 0x0d) text[i] = 0x09;
+  }
+  return text;
+}
+
+describe("escapeCheckedInto", () => {
+  test("writes what escapeWrite writes, for random text of every length up to 600", () => {
+    for (let n = 0; n <= 600; n++) {
+      // Well-formed for even n (continuation bytes become "é", C0 controls become TAB); for odd n
+      // random, and refused where xmlFindInvalid says.
+      let src = n % 2 == 0 ? wellFormed(randomText(n)) : randomText(n);
+      let invalid = xmlFindInvalid(src.dataStart, src.length);
+      for (let mode = 0; mode < 2; mode++) {
+        let dst = new Uint8Array(n * 6 + 8);
+        dst.fill(0xee);
+        let written = escapeCheckedInto(src.dataStart, src.length, dst.dataStart, mode);
+        if (n % 2 == 0) expect(invalid).toBe(-1, "well-formed");
+        if (invalid >= 0) {
+          expect(written).toBe(-1 - invalid, "length " + n.toString());
+          expect(dst[0]).toBe(0xee, "nothing written");
+          continue;
+        }
+        let expected = escapeWhole(src, mode == 1);
+        expect(written).toBe(expected.length, "length " + n.toString());
+        expect(sameBytes(dst.subarray(0, written), expected)).toBe(true, "length " + n.toString());
+        expect(dst[written]).toBe(0xee, "nothing past what it reports");
+      }
+    }
+  });
+  test("refuses a forbidden character at every position of a 40-byte text", () => {
+    for (let at = 0; at < 40; at++) {
+      let src = bytesOf("abcdefghijklmnopqrstuvwxyzabcdefghijklmn");
+      src[at] = 0x01;
+      let dst = new Uint8Array(240);
+      expect(escapeCheckedInto(src.dataStart, src.length, dst.dataStart, 0)).toBe(-1 - at);
+    }
   });
 });
