@@ -169,7 +169,7 @@ export class RingChannel {
       at += chunk.length;
     }
     this.message = message;
-    this.collected.length = 0;
+    this.forgetCollected();
   }
 
   /** Keeps drained bytes for the buffered message: in the message itself when it exists, else as copies. */
@@ -183,6 +183,11 @@ export class RingChannel {
       }
       this.collectedBytes += span.length;
     }
+  }
+
+  /** Drops the copies (an empty array is left as it is: setting its length is a runtime call). */
+  private forgetCollected(): void {
+    if (this.collected.length > 0) this.collected.length = 0;
   }
 
   /** The message outgrew the length it was to have: back to copies, so no byte is lost. */
@@ -216,7 +221,7 @@ export class RingChannel {
     }
     this.core.release(length);
     this.delivered += length;
-    this.collected.length = 0;
+    this.forgetCollected();
     this.collectedBytes = 0;
     this.message = undefined;
     return message;
