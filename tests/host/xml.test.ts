@@ -200,7 +200,9 @@ test('values of every length give the same bytes by each way of escaping them, i
   for (const ringSize of [4096, undefined]) {
     for (let length = 0; length <= 1100; length += length < 40 ? 1 : 37) {
       for (const tail of ['', 'é', '😀']) {
-        const chars = Array.from({ length }, (_, i) => (i % 11 === 3 ? specials[i % specials.length] : 'abcdefgh'[i % 8]));
+        const chars = Array.from({ length }, (_, i) =>
+          i % 11 === 3 ? specials[i % specials.length] : 'abcdefgh'[i % 8],
+        );
         const value = chars.join('') + tail;
         const out = await xml((w) => {
           w.writeStartElement('', 'r', '');
@@ -266,7 +268,9 @@ test('namespace declarations repeated across messages and prefixes are written t
       w.writeEndElement();
       w.writeEndElement();
     });
-    const declared = uris.map((uri, i) => ` xmlns:p${i}="${escapeAttribute(uri)}" xmlns:q${i}="${escapeAttribute(uri)}"`);
+    const declared = uris.map(
+      (uri, i) => ` xmlns:p${i}="${escapeAttribute(uri)}" xmlns:q${i}="${escapeAttribute(uri)}"`,
+    );
     assert.equal(out, `<r${declared.join('')}><c xmlns="${escapeAttribute(uris[0])}"/></r>`);
   }
   // A URI holding a character XML does not allow is refused every time, never cached.
