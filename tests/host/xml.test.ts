@@ -256,7 +256,8 @@ test('names of every length, ASCII and not, give their tags intact', async () =>
 });
 
 test('namespace declarations repeated across messages and prefixes are written the same each time', async () => {
-  const uris = ['urn:a?b&c="d"<e>', 'urn:é', 'urn:plain'];
+  // Escaped, non-ASCII (never cached), plain, and longer than the cache takes.
+  const uris = ['urn:a?b&c="d"<e>', 'urn:é', 'urn:plain', `urn:${'x'.repeat(600)}&`];
   for (let message = 0; message < 3; message++) {
     const out = await xml((w) => {
       w.writeStartElement('', 'r', '');
