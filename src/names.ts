@@ -43,8 +43,6 @@ export interface MarkupName {
   /** `p:l`, or `l` without a prefix. */
   readonly qname: string;
   readonly startTag: EncodedMarkup;
-  /** `><p:l`: the parent's open start tag closed, then this start tag. */
-  readonly startTagAfterOpenTag: EncodedMarkup;
   readonly endTag: EncodedMarkup;
   /** ` p:l="`: an attribute's name, up to its value. */
   readonly attributeHead: EncodedMarkup;
@@ -79,7 +77,6 @@ export function qualifiedName(prefix: string, localName: string): MarkupName {
     prefix,
     qname,
     startTag: new EncodedMarkup(`<${qname}`),
-    startTagAfterOpenTag: new EncodedMarkup(`><${qname}`),
     endTag: new EncodedMarkup(`</${qname}>`),
     attributeHead: new EncodedMarkup(` ${qname}="`),
     next: first,

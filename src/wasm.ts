@@ -166,8 +166,6 @@ function utf8Length(value: string): number {
 const MARKUP_WINDOW = 4096;
 /** In an escape table (Core.writeAsciiEscaped): a unit the general path must handle. */
 export const ASCII_STOP = 0xff;
-/** For Core.writeAsciiEscaped and escapeStagedIntoMarkup: no byte goes ahead of the value. */
-export const NO_LEAD = -1;
 
 /**
  * One instance of the core: a ring, a scratch area, and the operations over them.
@@ -313,18 +311,15 @@ export class Core {
   /**
    * Writes `value` into the markup window, escaping as it copies, if every UTF-16 unit
    * is ASCII and not refused by `escapes` (128 entries: 0 copies the unit, 1–7 writes that entry of
-   * `references` instead, ASCII_STOP refuses it), after the byte `lead` unless it is NO_LEAD.
-   * 1 if written; 0 if a unit is refused (nothing is written, `lead` neither: the caller takes the
-   * general path); -1 if the ring has no room for it now.
+   * `references` instead, ASCII_STOP refuses it). 1 if written; 0 if a unit is refused (nothing
+   * is written: the caller takes the general path); -1 if the ring has no room for it now.
    */
-  writeAsciiEscaped(value: string, escapes: Uint8Array, references: readonly Uint8Array[], lead: number): 1 | 0 | -1 {
+  writeAsciiEscaped(value: string, escapes: Uint8Array, references: readonly Uint8Array[]): 1 | 0 | -1 {
     const length = value.length;
     // A reference is at most 6 bytes (&quot;).
-    const need = length * 6 + 1;
-    if (this.markupEnd - this.markupAt < need && !this.openMarkupWindow(need)) return -1;
+    if (this.markupEnd - this.markupAt < length * 6 && !this.openMarkupWindow(length * 6)) return -1;
     const memory = this.memory;
     let at = this.markupAt;
-    if (lead !== NO_LEAD) memory[at++] = lead;
     for (let i = 0; i < length; i++) {
       const code = value.charCodeAt(i);
       if (code >= 0x80) return 0;
@@ -343,18 +338,15 @@ export class Core {
 
   /**
    * Checks `length` bytes staged at the start of scratch (XML 1.0 §2.2 Char over UTF-8) and
-   * escapes them into the markup window in one crossing, after the byte `lead` unless it is
-   * NO_LEAD. 0 when written; 1 + the offset of the first invalid byte (nothing written, `lead`
-   * neither); -1 if the ring has no window of 6 bytes per byte (and the lead) now.
+   * escapes them into the markup window in one crossing. 0 when written; 1 + the offset of the
+   * first invalid byte (nothing written); -1 if the ring has no window of 6 bytes per byte now.
    */
-  escapeStagedIntoMarkup(length: number, attribute: boolean, lead: number): number {
-    const need = length * 6 + 1;
+  escapeStagedIntoMarkup(length: number, attribute: boolean): number {
+    const need = length * 6;
     if (this.markupEnd - this.markupAt < need && !this.openMarkupWindow(need)) return -1;
-    let at = this.markupAt;
-    if (lead !== NO_LEAD) this.memory[at++] = lead;
-    const written = this.core.escapeCheckedInto(this.scratch.byteOffset, length, at, attribute ? 1 : 0);
+    const written = this.core.escapeCheckedInto(this.scratch.byteOffset, length, this.markupAt, attribute ? 1 : 0);
     if (written < 0) return -written;
-    this.markupAt = at + written;
+    this.markupAt += written;
     return 0;
   }
 

@@ -3,13 +3,10 @@
  * text and attribute values staged as UTF-8 in scratch, checked (XML 1.0 §2.2 Char) and escaped
  * by the core, and binary content as canonical base64 (RFC 4648 §4) by the core.
  */
-import { type EncodedMarkup, START_TAG_END } from './encoded-markup.js';
+import type { EncodedMarkup } from './encoded-markup.js';
 import { invalidFormat } from './errors.js';
 import type { RingChannel } from './ring.js';
-import { ASCII_STOP, NO_LEAD } from './wasm.js';
-
-/** `>`, written ahead of text that closes an open start tag. */
-const START_TAG_END_BYTE = 0x3e;
+import { ASCII_STOP } from './wasm.js';
 
 const encoder = new TextEncoder();
 
@@ -107,17 +104,15 @@ export class XmlTextOutput {
    * Character data (writeChars) or a double-quoted attribute value, escaped: short ASCII as it is
    * copied, anything else by the core.
    */
-  text(value: string, attribute: boolean, closeStartTag = false): void {
-    const lead = closeStartTag ? START_TAG_END_BYTE : NO_LEAD;
+  text(value: string, attribute: boolean): void {
     if (
       value.length <= ASCII_COPY_LIMIT &&
-      this.writeAsciiEscaped(value, attribute ? ATTRIBUTE_ESCAPES : TEXT_ESCAPES, lead)
+      this.writeAsciiEscaped(value, attribute ? ATTRIBUTE_ESCAPES : TEXT_ESCAPES)
     ) {
       return;
     }
     if (!isWellFormedString(value)) throw invalidFormat('the string holds a lone surrogate (not well-formed UTF-16)');
-    if (value.length <= STAGED_MARKUP_LIMIT && this.writeStagedEscaped(value, attribute, lead)) return;
-    if (closeStartTag) this.encodedMarkup(START_TAG_END);
+    if (value.length <= STAGED_MARKUP_LIMIT && this.writeStagedEscaped(value, attribute)) return;
     this.forEachChunk(value, (length) => this.escapeStaged(length, attribute));
   }
 
@@ -125,22 +120,22 @@ export class XmlTextOutput {
    * Stages a value in scratch and has the core check and escape it into the markup window, one
    * crossing; false if the ring has no window for it now (the caller takes the chunked path).
    */
-  private writeStagedEscaped(value: string, attribute: boolean, lead: number): boolean {
+  private writeStagedEscaped(value: string, attribute: boolean): boolean {
     const { core } = this.channel;
     const { written } = encoder.encodeInto(value, core.scratch);
-    const result = core.escapeStagedIntoMarkup(written, attribute, lead);
+    const result = core.escapeStagedIntoMarkup(written, attribute);
     if (result > 0) throw invalidText(result - 1);
     return result === 0;
   }
 
   /** Writes a short ASCII value, escaped as it is copied; false if it holds a unit the core must handle. */
-  private writeAsciiEscaped(value: string, escapes: Uint8Array, lead: number): boolean {
+  private writeAsciiEscaped(value: string, escapes: Uint8Array): boolean {
     const { core } = this.channel;
-    let written = core.writeAsciiEscaped(value, escapes, REFERENCES, lead);
+    let written = core.writeAsciiEscaped(value, escapes, REFERENCES);
     if (written < 0) {
       // Synchronous (mayWait false): a full ring is delivered through a synchronous output or refused.
       this.channel.retry(() => {
-        written = core.writeAsciiEscaped(value, escapes, REFERENCES, lead);
+        written = core.writeAsciiEscaped(value, escapes, REFERENCES);
         return written >= 0;
       }, false);
     }

@@ -601,9 +601,7 @@ export class XmlWriter {
       );
     }
     const parent = this.top();
-    // The parent's start tag, if still open, is closed by the `>` this start tag is written with.
-    let closeParent = false;
-    if (parent) closeParent = this.beginContent(parent, 'mixed');
+    if (parent) this.startContent(parent, 'mixed');
     else if (this.rootWritten) throw invalidOperation('a document has exactly one root element');
     if (this.stack.length >= this.options.maxDepth) {
       throw quotaExceeded(`more than maxDepth (${this.options.maxDepth}) open elements`);
@@ -623,7 +621,7 @@ export class XmlWriter {
     };
     this.stack.push(element);
     this.rootWritten = true;
-    this.text.encodedMarkup(closeParent ? element.name.startTagAfterOpenTag : element.name.startTag);
+    this.text.encodedMarkup(element.name.startTag);
     if (this.scope.lookupNamespace(chosen) !== ns) this.declare(chosen, ns);
   }
 
@@ -663,14 +661,8 @@ export class XmlWriter {
 
   private chars(chars: string): void {
     if (typeof chars !== 'string') throw invalidArg('writeChars takes a string');
-    const element = this.top();
-    if (element) {
-      // The start tag, if still open, is closed by the `>` written with the text.
-      this.text.text(chars, false, this.beginContent(element, 'mixed'));
-      return;
-    }
     // Only outside the root element does it matter whether the text is whitespace.
-    if (this.inContent('writeChars', WHITESPACE.test(chars))) this.text.text(chars, false);
+    if (this.inContent('writeChars', this.stack.length === 0 && WHITESPACE.test(chars))) this.text.text(chars, false);
     else this.text.markup(chars);
   }
 
@@ -694,24 +686,17 @@ export class XmlWriter {
 
   /** Closes the start tag before content, enforcing that binary content stands alone. */
   private startContent(element: OpenElement, kind: Exclude<Content, 'none'>): void {
-    if (this.beginContent(element, kind)) this.text.encodedMarkup(START_TAG_END);
-  }
-
-  /**
-   * Content of `kind` begins, binary content standing alone; true when the start tag was open
-   * and the caller must now write the `>` that closes it (alone, or with what follows).
-   */
-  private beginContent(element: OpenElement, kind: Exclude<Content, 'none'>): boolean {
     const mixing =
       element.content === 'sealed' ||
       (element.content === 'bytes' && kind !== 'bytes') ||
       (kind !== 'mixed' && element.content === 'mixed') ||
       (kind === 'sealed' && element.content !== 'none');
     if (mixing) throw invalidOperation('binary content must be the only content of its element (XOP §3)');
+    if (element.startTagOpen) {
+      element.startTagOpen = false;
+      this.text.encodedMarkup(START_TAG_END);
+    }
     element.content = kind;
-    if (!element.startTagOpen) return false;
-    element.startTagOpen = false;
-    return true;
   }
 
   /**
