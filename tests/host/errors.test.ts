@@ -399,6 +399,23 @@ const cases: Case[] = [
     },
   ],
   [
+    'the boundary inside a long text value (checked and escaped by the core in one call)',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeChars(`${'a & b '.repeat(100)}${BOUNDARY}`);
+    },
+  ],
+  [
+    'the boundary inside an attribute value longer than the JavaScript copy takes',
+    'WS_E_INVALID_FORMAT',
+    (w) => {
+      open(w);
+      w.writeStartElement('', 'e', '');
+      w.writeAttribute('', 'a', '', `a "quoted" ${BOUNDARY} value`);
+    },
+  ],
+  [
     "the boundary in markup (an element's qualified name) written after markup without it",
     'WS_E_INVALID_FORMAT',
     (w) => {
