@@ -674,11 +674,13 @@ class Unawaited implements Command {
 }
 
 const name = fc.constantFrom('a', 'b', 'c');
-const text = fc.string({
-  unit: fc.constantFrom('a', ' ', '<', '&', '>', '\n', '\r', '\t', 'é'),
-  minLength: 1,
-  maxLength: 8,
-});
+const textUnit = fc.constantFrom('a', ' ', '<', '&', '>', '\n', '\r', '\t', 'é');
+// Mostly short values (escaped in JavaScript as they are copied), sometimes long ones (checked and
+// escaped by the core, in one call or, past what one ring window takes, in chunks).
+const text = fc.oneof(
+  { arbitrary: fc.string({ unit: textUnit, minLength: 1, maxLength: 8 }), weight: 4 },
+  { arbitrary: fc.string({ unit: textUnit, minLength: 20, maxLength: 1200 }), weight: 1 },
+);
 const whitespace = fc.string({ unit: fc.constantFrom(' ', '\n', '\r', '\t'), minLength: 1, maxLength: 4 });
 const bytes = fc.oneof(
   fc.uint8Array({ maxLength: 24 }),
