@@ -11,7 +11,7 @@ export class EncodedMarkup {
   /** The bytes' count (the padding is not written). */
   readonly length: number;
 
-  constructor(readonly text: string) {
+  constructor(text: string) {
     const bytes = encoder.encode(text);
     this.length = bytes.length;
     const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);

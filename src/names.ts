@@ -40,8 +40,6 @@ export function isNCName(name: string): boolean {
 /** The markup of a qualified name, made once: `<p:l` opens a start tag, `</p:l>` is the end tag. */
 export interface MarkupName {
   readonly prefix: string;
-  /** `p:l`, or `l` without a prefix. */
-  readonly qname: string;
   readonly startTag: EncodedMarkup;
   readonly endTag: EncodedMarkup;
   /** ` p:l="`: an attribute's name, up to its value. */
@@ -71,11 +69,11 @@ export function knownQualifiedName(prefix: string, localName: string): MarkupNam
 export function qualifiedName(prefix: string, localName: string): MarkupName {
   const known = knownQualifiedName(prefix, localName);
   if (known) return known;
+  // `p:l`, or `l` without a prefix.
   const qname = prefix ? `${prefix}:${localName}` : localName;
   const first = qualifiedNames.get(localName);
   const made: MarkupName = {
     prefix,
-    qname,
     startTag: new EncodedMarkup(`<${qname}`),
     endTag: new EncodedMarkup(`</${qname}>`),
     attributeHead: new EncodedMarkup(` ${qname}="`),
